@@ -1,0 +1,10 @@
+namespace Basalt.Bench;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        Console.WriteLine("basalt-bench");
+        return 0;
+    }
+}

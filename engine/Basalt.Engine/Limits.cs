@@ -1,0 +1,39 @@
+namespace Basalt.Engine;
+
+// Every bound of the engine in one place, each with its source. Hitting one gives a typed error
+// (StorageException) or backpressure, never unbounded growth.
+public static class Limits
+{
+    // A routing part is what the DynamoDB layer makes of table id + partition key: DynamoDB's 2048-byte
+    // partition key plus room for the table prefix and type tag.
+    public const int RoutingBytesMax = 2304;
+
+    // Routing part + rest (DynamoDB: 2048-byte partition key + 1024-byte sort key + prefixes), with room to spare
+    // for index keys, which carry the base key too.
+    public const int KeyBytesMax = 4096;
+
+    // DynamoDB items are at most 400 KB; the encoded value carries metadata on top, and index/transaction
+    // records may be larger. 1 MiB bounds one value in the WAL, memtable and segments.
+    public const int ValueBytesMax = 1 << 20;
+
+    // One atomic write batch: DynamoDB's largest atomic unit is a 4 MB transaction, BatchWriteItem carries 16 MB.
+    public const int WriteBatchBytesMax = 16 << 20;
+    public const int WriteBatchEntriesMax = 100_000;
+
+    // Fixed number of virtual partitions; each belongs to exactly one shard, so re-sharding moves
+    // partitions, never keys. Persisted in the data folder: never change it for an existing folder.
+    public const int VirtualPartitions = 4096;
+
+    public const int ShardsMax = 256;
+
+    // Writes waiting for one shard. A full queue is backpressure for producers.
+    public const int ShardQueueCapacity = 4096;
+
+    // Memtable size bounds; default 64 MiB (issue 2).
+    public const long MemtableBytesDefault = 64L << 20;
+    public const long MemtableBytesMin = 256L << 10;
+    public const long MemtableBytesMax = 1L << 31;
+
+    // Immutable memtables waiting for flush before writers stall.
+    public const int ImmutableMemtablesMax = 2;
+}

@@ -1,0 +1,281 @@
+using System.Runtime.InteropServices;
+
+namespace Basalt.Engine.Storage.Vfs;
+
+// An in-memory file system for tests, modelled on pebble's crashable MemFS. Each file keeps the bytes
+// written so far and the bytes as of its last Sync; each directory keeps its live entries and the entries
+// as of its last SyncDirectory. Crash() throws away everything that was not made durable, exactly what
+// power loss does to a real disk (pessimistically: nothing unsynced survives).
+// Thread-safe with one coarse lock: it is a test device, not a hot path.
+public sealed class MemoryFileSystem : IFileSystem
+{
+    private sealed class Node
+    {
+        public byte[] Data = [];
+        public long Length;
+        public byte[] SyncedData = [];
+        public long SyncedLength;
+    }
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Node> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Node> _durable = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _directories = new(StringComparer.Ordinal) { "/" };
+    private readonly HashSet<string> _locks = new(StringComparer.Ordinal);
+
+    // Simulated free space; null means unlimited. Writes past it fail with DiskFull.
+    public long? CapacityBytes { get; set; }
+
+    public static string Normalize(string path)
+    {
+        string p = path.Replace('\\', '/');
+        while (p.Length > 1 && p.EndsWith('/')) p = p[..^1];
+        return p.StartsWith('/') ? p : "/" + p;
+    }
+
+    private static string Parent(string path)
+    {
+        int i = path.LastIndexOf('/');
+        return i <= 0 ? "/" : path[..i];
+    }
+
+    public IFile Create(string path)
+    {
+        path = Normalize(path);
+        lock (_gate)
+        {
+            if (!_directories.Contains(Parent(path)))
+                throw new StorageException(StorageError.IoError, $"create of {path} failed: no such directory");
+            var node = new Node();
+            _live[path] = node;
+            return new MemFile(this, path, node, writable: true);
+        }
+    }
+
+    public IFile Open(string path, bool writable)
+    {
+        path = Normalize(path);
+        lock (_gate)
+        {
+            if (!_live.TryGetValue(path, out var node))
+                throw new StorageException(StorageError.IoError, $"open of {path} failed: no such file");
+            return new MemFile(this, path, node, writable);
+        }
+    }
+
+    public unsafe IMappedFile MapReadOnly(string path)
+    {
+        path = Normalize(path);
+        lock (_gate)
+        {
+            if (!_live.TryGetValue(path, out var node))
+                throw new StorageException(StorageError.IoError, $"map of {path} failed: no such file");
+            return new MemMapped(path, node.Data.AsSpan(0, (int)node.Length));
+        }
+    }
+
+    public bool Exists(string path)
+    {
+        lock (_gate) return _live.ContainsKey(Normalize(path));
+    }
+
+    public void Delete(string path)
+    {
+        lock (_gate) _live.Remove(Normalize(path));
+    }
+
+    public void Rename(string from, string to)
+    {
+        from = Normalize(from);
+        to = Normalize(to);
+        lock (_gate)
+        {
+            if (!_live.Remove(from, out var node))
+                throw new StorageException(StorageError.IoError, $"rename of {from} failed: no such file");
+            _live[to] = node;
+        }
+    }
+
+    public IReadOnlyList<string> List(string directory)
+    {
+        directory = Normalize(directory);
+        lock (_gate)
+        {
+            return _live.Keys.Where(k => Parent(k) == directory).Select(k => k[(k.LastIndexOf('/') + 1)..]).OrderBy(k => k, StringComparer.Ordinal).ToArray();
+        }
+    }
+
+    public void CreateDirectory(string path)
+    {
+        path = Normalize(path);
+        lock (_gate)
+        {
+            // Directories are treated as durable once created (their own entry in the parent is not modelled).
+            for (string p = path; p != "/"; p = Parent(p)) _directories.Add(p);
+        }
+    }
+
+    public void SyncDirectory(string path)
+    {
+        path = Normalize(path);
+        lock (_gate)
+        {
+            foreach (var key in _durable.Keys.Where(k => Parent(k) == path).ToList()) _durable.Remove(key);
+            foreach (var (key, node) in _live)
+                if (Parent(key) == path) _durable[key] = node;
+        }
+    }
+
+    public IDisposable Lock(string path)
+    {
+        path = Normalize(path);
+        lock (_gate)
+        {
+            if (!_locks.Add(path))
+                throw new StorageException(StorageError.DataFolderLocked, $"the data folder is locked by another opener (lock file {path})");
+            if (!_live.ContainsKey(path)) _live[path] = new Node();
+            return new LockHandle(this, path);
+        }
+    }
+
+    // Simulates power loss: unsynced file contents and unsynced directory entries vanish, locks are released.
+    // Open handles from before the crash must not be used afterwards.
+    public void Crash()
+    {
+        lock (_gate)
+        {
+            _live.Clear();
+            foreach (var (key, node) in _durable)
+            {
+                node.Data = node.SyncedData.AsSpan(0, (int)node.SyncedLength).ToArray();
+                node.Length = node.SyncedLength;
+                _live[key] = node;
+            }
+            _locks.Clear();
+        }
+    }
+
+    // Test helper: the current bytes of a file (a copy).
+    public byte[] ReadAll(string path)
+    {
+        lock (_gate) { var n = _live[Normalize(path)]; return n.Data.AsSpan(0, (int)n.Length).ToArray(); }
+    }
+
+    // Test helper: overwrites bytes in place, bypassing the file API (used to inject corruption).
+    public void Poke(string path, long offset, ReadOnlySpan<byte> bytes)
+    {
+        lock (_gate)
+        {
+            var n = _live[Normalize(path)];
+            bytes.CopyTo(n.Data.AsSpan((int)offset));
+            if (n.SyncedLength >= offset + bytes.Length) bytes.CopyTo(n.SyncedData.AsSpan((int)offset));
+        }
+    }
+
+    private long UsedBytes()
+    {
+        long sum = 0;
+        foreach (var n in _live.Values) sum += n.Length;
+        return sum;
+    }
+
+    private sealed class LockHandle(MemoryFileSystem fs, string path) : IDisposable
+    {
+        private int _disposed;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lock (fs._gate) fs._locks.Remove(path);
+        }
+    }
+
+    private sealed class MemFile(MemoryFileSystem fs, string path, Node node, bool writable) : IFile
+    {
+        public string Path { get; } = path;
+
+        public long Length { get { lock (fs._gate) return node.Length; } }
+
+        public int Read(long offset, Span<byte> buffer)
+        {
+            lock (fs._gate)
+            {
+                if (offset >= node.Length) return 0;
+                int n = (int)Math.Min(buffer.Length, node.Length - offset);
+                node.Data.AsSpan((int)offset, n).CopyTo(buffer);
+                return n;
+            }
+        }
+
+        public void Write(long offset, ReadOnlySpan<byte> data)
+        {
+            if (!writable) throw new StorageException(StorageError.IoError, $"write of {Path} failed: opened read-only");
+            lock (fs._gate)
+            {
+                long end = offset + data.Length;
+                if (fs.CapacityBytes is long cap && end > node.Length && fs.UsedBytes() + (end - node.Length) > cap)
+                    throw new StorageException(StorageError.DiskFull, $"disk full during write of {Path}");
+                Grow(end);
+                data.CopyTo(node.Data.AsSpan((int)offset));
+                if (end > node.Length) node.Length = end;
+            }
+        }
+
+        private void Grow(long end)
+        {
+            if (end <= node.Data.Length) return;
+            long size = Math.Max(end, Math.Max(4096, node.Data.Length * 2L));
+            var bigger = new byte[size];
+            node.Data.AsSpan(0, (int)node.Length).CopyTo(bigger);
+            node.Data = bigger;
+        }
+
+        public void Sync()
+        {
+            lock (fs._gate)
+            {
+                node.SyncedData = node.Data.AsSpan(0, (int)node.Length).ToArray();
+                node.SyncedLength = node.Length;
+            }
+        }
+
+        public void SetLength(long length)
+        {
+            if (!writable) throw new StorageException(StorageError.IoError, $"set length of {Path} failed: opened read-only");
+            lock (fs._gate)
+            {
+                if (fs.CapacityBytes is long cap && length > node.Length && fs.UsedBytes() + (length - node.Length) > cap)
+                    throw new StorageException(StorageError.DiskFull, $"disk full during set length of {Path}");
+                Grow(length);
+                if (length < node.Length) node.Data.AsSpan((int)length, (int)(node.Length - length)).Clear();
+                node.Length = length;
+            }
+        }
+
+        public void Dispose() { }
+    }
+
+    private sealed unsafe class MemMapped : IMappedFile
+    {
+        private byte* _pointer;
+
+        public MemMapped(string path, ReadOnlySpan<byte> contents)
+        {
+            Path = path;
+            Length = contents.Length;
+            // A copy in unmanaged memory: the file is immutable by contract, and the pointer must not move.
+            _pointer = (byte*)NativeMemory.Alloc((nuint)Math.Max(1, contents.Length));
+            contents.CopyTo(new Span<byte>(_pointer, contents.Length));
+        }
+
+        public string Path { get; }
+        public byte* Pointer => _pointer;
+        public long Length { get; }
+
+        public void Dispose()
+        {
+            var p = _pointer;
+            _pointer = null;
+            if (p != null) NativeMemory.Free(p);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using Basalt.Engine;
+using Basalt.Engine.Storage.Vfs;
+
+namespace Basalt.Tests.Storage.Vfs;
+
+public class MemoryFileSystemTests
+{
+    [Fact]
+    public void Crash_drops_unsynced_bytes_and_unsynced_directory_entries()
+    {
+        var fs = new MemoryFileSystem();
+        fs.CreateDirectory("/d");
+        using (var f = fs.Create("/d/a"))
+        {
+            f.Write(0, "hello"u8);
+            f.Sync();
+            f.Write(5, " world"u8);
+        }
+        fs.SyncDirectory("/d");
+        using (var g = fs.Create("/d/b")) { g.Write(0, "x"u8); g.Sync(); }
+
+        fs.Crash();
+
+        Assert.Equal("hello"u8.ToArray(), fs.ReadAll("/d/a"));
+        Assert.False(fs.Exists("/d/b")); // its directory entry was never synced
+    }
+
+    [Fact]
+    public void Rename_is_durable_only_after_directory_sync()
+    {
+        var fs = new MemoryFileSystem();
+        fs.CreateDirectory("/d");
+        using (var f = fs.Create("/d/tmp")) { f.Write(0, "1"u8); f.Sync(); }
+        fs.SyncDirectory("/d");
+        fs.Rename("/d/tmp", "/d/final");
+        fs.Crash();
+        Assert.True(fs.Exists("/d/tmp"));
+        Assert.False(fs.Exists("/d/final"));
+
+        fs.Rename("/d/tmp", "/d/final");
+        fs.SyncDirectory("/d");
+        fs.Crash();
+        Assert.True(fs.Exists("/d/final"));
+        Assert.False(fs.Exists("/d/tmp"));
+    }
+
+    [Fact]
+    public void Lock_is_exclusive_until_released()
+    {
+        var fs = new MemoryFileSystem();
+        fs.CreateDirectory("/d");
+        var held = fs.Lock("/d/LOCK");
+        var e = Assert.Throws<StorageException>(() => fs.Lock("/d/LOCK"));
+        Assert.Equal(StorageError.DataFolderLocked, e.Error);
+        held.Dispose();
+        fs.Lock("/d/LOCK").Dispose();
+    }
+
+    [Fact]
+    public void Capacity_limit_gives_disk_full()
+    {
+        var fs = new MemoryFileSystem { CapacityBytes = 10 };
+        fs.CreateDirectory("/d");
+        using var f = fs.Create("/d/a");
+        f.Write(0, new byte[10]);
+        var e = Assert.Throws<StorageException>(() => f.Write(10, new byte[1]));
+        Assert.Equal(StorageError.DiskFull, e.Error);
+        fs.CapacityBytes = null;
+        f.Write(10, new byte[1]);
+        Assert.Equal(11, f.Length);
+    }
+
+    [Fact]
+    public void Fault_injector_tears_writes_and_fails_syncs()
+    {
+        var mem = new MemoryFileSystem();
+        mem.CreateDirectory("/d");
+        var fs = new FaultInjectingFileSystem(mem, (op, path, bytes) => op switch
+        {
+            FileOp.Write when bytes == 8 => FaultKind.TornWrite,
+            FileOp.Sync => FaultKind.IoError,
+            _ => FaultKind.None,
+        });
+        using var f = fs.Create("/d/a");
+        f.Write(0, "abc"u8);
+        Assert.Throws<StorageException>(() => f.Write(3, "12345678"u8));
+        Assert.Equal("abc1234"u8.ToArray(), mem.ReadAll("/d/a"));
+        Assert.Equal(StorageError.IoError, Assert.Throws<StorageException>(() => f.Sync()).Error);
+    }
+}
+
+public class RealFileSystemTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "basalt-vfs-" + Guid.NewGuid().ToString("N"));
+
+    public RealFileSystemTests() => Directory.CreateDirectory(_dir);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public unsafe void Write_sync_map_and_read_back()
+    {
+        var fs = RealFileSystem.Instance;
+        string path = Path.Combine(_dir, "f");
+        using (var f = fs.Create(path))
+        {
+            f.SetLength(8192);
+            f.Write(100, "segment"u8);
+            f.Sync();
+        }
+        fs.SyncDirectory(_dir);
+        using var map = fs.MapReadOnly(path);
+        Assert.Equal(8192, map.Length);
+        Assert.True(map.Span(100, 7).SequenceEqual("segment"u8));
+        Assert.Contains("f", fs.List(_dir));
+    }
+
+    [Fact]
+    public void Lock_file_is_exclusive_across_openers()
+    {
+        var fs = RealFileSystem.Instance;
+        string path = Path.Combine(_dir, "LOCK");
+        using var held = fs.Lock(path);
+        Assert.Equal(StorageError.DataFolderLocked, Assert.Throws<StorageException>(() => fs.Lock(path)).Error);
+    }
+}
