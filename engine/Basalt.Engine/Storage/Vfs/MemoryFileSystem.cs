@@ -22,6 +22,7 @@ public sealed class MemoryFileSystem : IFileSystem
     private readonly Dictionary<string, Node> _durable = new(StringComparer.Ordinal);
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal) { "/" };
     private readonly HashSet<string> _locks = new(StringComparer.Ordinal);
+    private int _generation;  // bumped by Crash: handles from before it no longer touch the live files
 
     // Simulated free space; null means unlimited. Writes past it fail with DiskFull.
     public long? CapacityBytes { get; set; }
@@ -134,24 +135,33 @@ public sealed class MemoryFileSystem : IFileSystem
             if (!_locks.Add(path))
                 throw new StorageException(StorageError.DataFolderLocked, $"the data folder is locked by another opener (lock file {path})");
             if (!_live.ContainsKey(path)) _live[path] = new Node();
-            return new LockHandle(this, path);
+            return new LockHandle(this, path, _generation);
         }
     }
 
     // Simulates power loss: unsynced file contents and unsynced directory entries vanish, locks are released.
-    // Open handles from before the crash must not be used afterwards.
+    // Files get fresh nodes, so handles opened before the crash (a crashed engine's threads still running)
+    // write into detached copies and never into what the restarted process sees.
     public void Crash()
     {
         lock (_gate)
         {
             _live.Clear();
-            foreach (var (key, node) in _durable)
+            foreach (var key in _durable.Keys.ToList())
             {
-                node.Data = node.SyncedData.AsSpan(0, (int)node.SyncedLength).ToArray();
-                node.Length = node.SyncedLength;
-                _live[key] = node;
+                var old = _durable[key];
+                var fresh = new Node
+                {
+                    Data = old.SyncedData.AsSpan(0, (int)old.SyncedLength).ToArray(),
+                    Length = old.SyncedLength,
+                    SyncedData = old.SyncedData.AsSpan(0, (int)old.SyncedLength).ToArray(),
+                    SyncedLength = old.SyncedLength,
+                };
+                _durable[key] = fresh;
+                _live[key] = fresh;
             }
             _locks.Clear();
+            _generation++;
         }
     }
 
@@ -179,13 +189,16 @@ public sealed class MemoryFileSystem : IFileSystem
         return sum;
     }
 
-    private sealed class LockHandle(MemoryFileSystem fs, string path) : IDisposable
+    private sealed class LockHandle(MemoryFileSystem fs, string path, int generation) : IDisposable
     {
         private int _disposed;
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            lock (fs._gate) fs._locks.Remove(path);
+            lock (fs._gate)
+            {
+                if (fs._generation == generation) fs._locks.Remove(path);
+            }
         }
     }
 

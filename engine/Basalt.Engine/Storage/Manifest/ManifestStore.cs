@@ -1,0 +1,34 @@
+using Basalt.Engine.Storage.Vfs;
+
+namespace Basalt.Engine.Storage.Manifest;
+
+// Reads and atomically replaces one shard's MANIFEST (see ManifestFormat). Used by one thread at a time:
+// the shard's maintenance thread after open, the opener during recovery.
+public sealed class ManifestStore(IFileSystem fs, string directory)
+{
+    public string Path => FileSystemExtensions.Combine(directory, ManifestFormat.FileName);
+
+    public ManifestState? Load()
+    {
+        if (!fs.Exists(Path)) return null;
+        using var file = fs.Open(Path, writable: false);
+        long length = file.Length;
+        if (length > 64L << 20) throw StorageException.Corrupt($"manifest of {length} bytes is implausibly large", Path, 0);
+        var bytes = new byte[length];
+        file.ReadExactly(0, bytes);
+        return ManifestState.Decode(bytes, Path);
+    }
+
+    public void Save(ManifestState state)
+    {
+        string temp = FileSystemExtensions.Combine(directory, ManifestFormat.TempFileName);
+        byte[] bytes = state.Encode();
+        using (var file = fs.Create(temp))
+        {
+            file.Write(0, bytes);
+            file.Sync();
+        }
+        fs.Rename(temp, Path);
+        fs.SyncDirectory(directory);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+
+namespace Basalt.Engine.Storage;
+
+// The read path: any thread, no locks, no allocation for point reads.
+internal sealed partial class ShardStore
+{
+    // Pins the current version and reads the visible sequence number, so that every write at or below that
+    // number is in the pinned version. The seq is read after pinning and the version re-checked: a version
+    // replaced in between (rotation, flush, compaction) may lack newer writes or hold compacted-away older
+    // ones, so the pair is retried. Versions change a few times per 64 MiB written: retries are rare.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Version Acquire(out ulong seq)
+    {
+        while (true)
+        {
+            var version = Volatile.Read(ref _current);
+            if (!version.TryAcquire()) continue;
+            seq = Volatile.Read(ref _visibleSeq);
+            if (ReferenceEquals(Volatile.Read(ref _current), version)) return version;
+            version.Release();
+        }
+    }
+
+    public bool TryGet<TSink>(ReadOnlySpan<byte> storedKey, ref TSink sink) where TSink : IValueSink, allows ref struct
+    {
+        var version = Acquire(out ulong seq);
+        try
+        {
+            return TryGet(version, seq, storedKey, ref sink);
+        }
+        finally
+        {
+            version.Release();
+        }
+    }
+
+    internal static bool TryGet<TSink>(Version version, ulong seq, ReadOnlySpan<byte> storedKey, ref TSink sink)
+        where TSink : IValueSink, allows ref struct
+    {
+        if (version.Mutable.Table.TryGet(storedKey, seq, out var kind, out var value))
+            return Found(kind, value, ref sink);
+        foreach (var m in version.Immutables)
+            if (m.Table.TryGet(storedKey, seq, out kind, out value))
+                return Found(kind, value, ref sink);
+        foreach (var segment in version.Segments)
+        {
+            if (segment.TryGet(storedKey, seq, out kind, ref sink))
+                return kind == EntryKind.Put;
+        }
+        return false;
+    }
+
+    private static bool Found<TSink>(EntryKind kind, ReadOnlySpan<byte> value, ref TSink sink) where TSink : IValueSink, allows ref struct
+    {
+        if (kind != EntryKind.Put) return false;
+        sink.OnValue(value);
+        return true;
+    }
+}
+
+// Counters of one shard. Each is written by one thread (the one named) and read racily by metrics readers:
+// plain fields, no atomics on the hot path; a reader may see a slightly stale value.
+public sealed class ShardMetrics
+{
+    // shard thread
+    public long Writes;
+    public long FailedWrites;
+    public long WalBytes;
+    public long Rotations;
+    public long Stalls;
+    public double StallMs;
+    public string? StallReason;
+    internal long StallStartTimestamp;
+    public long InboxFullWaits;
+    // syncer thread
+    public long Syncs;
+    public long SyncedWrites;
+    public long SyncTicks;
+    // maintenance thread
+    public long Flushes;
+    public long FlushBytes;
+    public long FlushMs;
+    public long Compactions;
+    public long CompactionBytesRead;
+    public long CompactionBytesWritten;
+    public long CompactionMs;
+    public long MaintenanceErrors;
+    public string? LastMaintenanceError;
+    // open
+    public long RecoveryMs;
+    public long RecoveredEntries;
+}

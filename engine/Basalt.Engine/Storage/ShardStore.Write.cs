@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using Basalt.Engine.Storage.Wal;
+
+namespace Basalt.Engine.Storage;
+
+// The write path, on the shard thread: group, log, insert, hand over for durability.
+internal sealed partial class ShardStore
+{
+    // Requests taken from the inbox per group: one WAL write (and, in Sync mode, one fsync) covers them all.
+    private const int GroupMax = 256;
+
+    // A write waiting for its fsync: the syncer completes it. SPSC ring: the shard thread fills slots and
+    // publishes `_ringTail` with Volatile.Write; the syncer reads the tail with Volatile.Read, consumes, and
+    // publishes `_ringHead` the same way. Slots are reused only after the head has passed them.
+    private struct Pending
+    {
+        public WriteRequest Request;
+        public WalWriter Wal;
+        public ulong Seq;
+    }
+
+    private readonly Pending[] _ring;
+    private readonly int _ringCapacity;
+    private long _ringTail;
+    private long _ringHead;
+    private readonly WriteRequest[] _group;
+    private WriteRequest? _carry;     // dequeued but not yet logged: waits for a memtable rotation
+    private string? _stallReason;
+
+    // Any thread: hands a request to this shard. Blocks (spinning, then sleeping) while the inbox is full:
+    // that is the backpressure a stalled shard exerts on its producers.
+    public void Enqueue(WriteRequest request)
+    {
+        if (!_inbox.TryEnqueue(request))
+        {
+            Metrics.InboxFullWaits++;
+            var spin = new SpinWait();
+            while (!_inbox.TryEnqueue(request))
+            {
+                _thread.Wake();
+                spin.SpinOnce(sleep1Threshold: 20);
+            }
+        }
+        _thread.Wake();
+    }
+
+    // IShardWork: timed work is the syncer's and the maintenance thread's, not the shard's.
+    public long NextDeadlineTimestamp => long.MaxValue;
+
+    public bool RunOnce()
+    {
+        bool did = RunControl();
+        var refused = Volatile.Read(ref _refused);
+        if (refused is not null) return FailQueued(refused) | did;
+        return ProcessWrites() | did;
+    }
+
+    private bool RunControl()
+    {
+        bool did = false;
+        while (_control.TryDequeue(out var action))
+        {
+            action();
+            did = true;
+        }
+        return did;
+    }
+
+    private bool FailQueued(StorageException error)
+    {
+        bool did = false;
+        if (_carry is not null)
+        {
+            _carry.SetException(error);
+            _carry = null;
+            did = true;
+        }
+        while (_inbox.TryDequeue(out var request))
+        {
+            request!.SetException(error);
+            did = true;
+        }
+        return did;
+    }
+
+    private long MemtableRoom(Memtable.Memtable table) => table.CapacityBytes - table.UsedBytes;
+
+    private bool ProcessWrites()
+    {
+        bool did = false;
+        while (true)
+        {
+            int count = 0;
+            long bytes = 0;
+            var table = _current.Mutable.Table;
+            long room = MemtableRoom(table);
+            bool durable = _options.Durability != Durability.Async;
+            while (count < GroupMax)
+            {
+                if (durable && _ringTail - Volatile.Read(ref _ringHead) + count >= _ringCapacity)
+                {
+                    SetStall("wal-sync-behind");
+                    break;
+                }
+                WriteRequest? request = _carry;
+                _carry = null;
+                if (request is null && !_inbox.TryDequeue(out request)) break;
+                if (bytes + request!.MemtableBytes > room)
+                {
+                    if (count > 0)
+                    {
+                        _carry = request; // log what we have first, then rotate
+                        break;
+                    }
+                    var error = TryRotate(request.MemtableBytes, out bool stalled);
+                    if (stalled)
+                    {
+                        _carry = request;
+                        break;
+                    }
+                    if (error is not null)
+                    {
+                        request.SetException(error);
+                        did = true;
+                        continue;
+                    }
+                    table = _current.Mutable.Table;
+                    room = MemtableRoom(table);
+                    did = true;
+                }
+                if (_wal is null)
+                {
+                    var error = TryOpenLog();
+                    if (error is not null)
+                    {
+                        request.SetException(error);
+                        did = true;
+                        continue;
+                    }
+                }
+                _group[count++] = request;
+                bytes += request.MemtableBytes;
+            }
+            if (count == 0) return did;
+            ClearStall();
+            CommitGroup(count, table);
+            did = true;
+            if (_carry is null && count < GroupMax) return did;
+        }
+    }
+
+    private void CommitGroup(int count, Memtable.Memtable table)
+    {
+        var wal = _wal!;
+        ulong seq = _lastSeq;
+        long payloadBytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var request = _group[i];
+            request.FirstSeq = seq + 1;
+            var payload = request.Payload;
+            payload.CopyTo(wal.BeginAppend(payload.Length));
+            wal.EndAppend(seq + 1);
+            seq += (ulong)request.Count;
+            payloadBytes += payload.Length;
+        }
+        _lastSeq = seq;
+        try
+        {
+            wal.Flush();
+        }
+        catch (StorageException e)
+        {
+            // Nothing of this group reached the memtable, so nothing of it can become visible. The log may
+            // end in a torn record now; recovery cuts it. Writes go on in a new log once one can be opened.
+            _wal = null;
+            RetireWal(wal);
+            var error = e.Error == StorageError.DiskFull ? e : new StorageException(StorageError.IoError, $"write-ahead log write failed: {e.Message}", e);
+            for (int i = 0; i < count; i++)
+            {
+                _group[i].SetException(error);
+                _group[i] = null!;
+            }
+            Metrics.FailedWrites += count;
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            var request = _group[i];
+            var reader = new WriteBatchFormat.Reader(request.Payload);
+            ulong s = request.FirstSeq;
+            while (reader.TryRead(out var kind, out var key, out var value))
+            {
+                bool added = table.TryAdd(key, s++, kind, value);
+                Debug.Assert(added, "room was reserved before logging");
+                if (!added) throw new InvalidOperationException("memtable rejected an entry after room was reserved");
+            }
+        }
+        Metrics.Writes += count;
+        Metrics.WalBytes += payloadBytes;
+
+        if (_options.Durability == Durability.Async)
+        {
+            Volatile.Write(ref _visibleSeq, _lastSeq);
+            for (int i = 0; i < count; i++)
+            {
+                var request = _group[i];
+                _group[i] = null!;
+                request.SetResult(request.FirstSeq + (ulong)request.Count - 1);
+            }
+            return;
+        }
+
+        long tail = _ringTail;
+        for (int i = 0; i < count; i++)
+        {
+            var request = _group[i];
+            _group[i] = null!;
+            ref var slot = ref _ring[tail & (_ringCapacity - 1)];
+            slot.Request = request;
+            slot.Wal = wal;
+            slot.Seq = request.FirstSeq + (ulong)request.Count - 1;
+            tail++;
+        }
+        // Release: the slots are written before the syncer can see the new tail.
+        Volatile.Write(ref _ringTail, tail);
+        _syncerThread.Wake();
+    }
+
+    private StorageException? TryOpenLog()
+    {
+        ulong log = NextFileNumber();
+        try
+        {
+            _wal = WalWriter.Create(_fs, _dir, (uint)log, WalPreallocateBytes, TakeRecyclableLog());
+            _logs.Add(log);
+            return null;
+        }
+        catch (StorageException e)
+        {
+            return e.Error == StorageError.DiskFull ? e : new StorageException(StorageError.IoError, $"cannot open a write-ahead log: {e.Message}", e);
+        }
+    }
+
+    // Makes the mutable memtable immutable and starts a new memtable with a new log. Returns an error to fail
+    // the waiting request with, or sets `stalled` when flushes or compactions are behind: the request then
+    // waits in `_carry`, the inbox fills, and producers feel the backpressure.
+    private StorageException? TryRotate(long bytesNeeded, out bool stalled)
+    {
+        stalled = false;
+        var old = _current;
+        if (old.Immutables.Length >= Limits.ImmutableMemtablesMax)
+        {
+            SetStall("memtable-flush-behind");
+            stalled = true;
+            return null;
+        }
+        if (old.Segments.Length >= _options.SegmentsStallCount)
+        {
+            SetStall("compaction-behind");
+            stalled = true;
+            return null;
+        }
+        ulong log = NextFileNumber();
+        WalWriter wal;
+        try
+        {
+            wal = WalWriter.Create(_fs, _dir, (uint)log, WalPreallocateBytes, TakeRecyclableLog());
+        }
+        catch (StorageException e)
+        {
+            return e.Error == StorageError.DiskFull ? e : new StorageException(StorageError.IoError, $"cannot open a write-ahead log: {e.Message}", e);
+        }
+        _logs.Add(log);
+        var previousWal = _wal;
+        _wal = wal;
+        if (previousWal is not null) RetireWal(previousWal);
+
+        long capacity = Math.Max(_options.MemtableBytes, bytesNeeded + 4096);
+        var mutable = new MemtableHandle(new Memtable.Memtable(capacity), log);
+        var frozen = old.Mutable;
+        MemtableHandle[] immutables = [frozen, .. old.Immutables];
+        Publish(new Version(mutable, immutables, old.Segments));
+        mutable.Release(); // the version holds it now
+        Metrics.Rotations++;
+        if (frozen.Table.Count > 0)
+        {
+            frozen.AddRef(); // the flush job's reference
+            ulong maxSeq = _lastSeq;
+            PostMaintenance(() => FlushJob(frozen, log, maxSeq));
+        }
+        else
+        {
+            // An empty memtable has nothing to flush: drop it from the read view at once.
+            var current = _current;
+            Publish(new Version(current.Mutable, current.Immutables.Where(m => m != frozen).ToArray(), current.Segments));
+            CompleteFlushWaitersIfIdle();
+        }
+        return null;
+    }
+
+    private void Publish(Version next)
+    {
+        var old = _current;
+        // Release: the version is fully built (and holds its references) before readers can see it.
+        Volatile.Write(ref _current, next);
+        old.Release();
+    }
+
+    private void SetStall(string reason)
+    {
+        if (_stallReason is null)
+        {
+            _stallReason = reason;
+            Metrics.StallStartTimestamp = Stopwatch.GetTimestamp();
+            Metrics.Stalls++;
+            Metrics.StallReason = reason;
+        }
+    }
+
+    private void ClearStall()
+    {
+        if (_stallReason is null) return;
+        Metrics.StallMs += Stopwatch.GetElapsedTime(Metrics.StallStartTimestamp).TotalMilliseconds;
+        _stallReason = null;
+        Metrics.StallReason = null;
+    }
+
+    // Retired logs go to the syncer, which syncs and closes them: it is the only thread that syncs a log.
+    private void RetireWal(WalWriter wal)
+    {
+        _retiredWals.Enqueue(wal);
+        _syncerThread.Wake();
+    }
+}
