@@ -3,7 +3,6 @@ namespace Basalt.Bench.Engine;
 // Name -> factory for the engines `basalt-bench engine` can run. `--first` picks the target whose figures lead each
 // line (and the numerator of ratio=), `--vs` the peer. Names are lower case and appear verbatim in output keys
 // (`rocksdb_ops/s=`), so they must be short and contain no spaces or '='.
-// Register Basalt here as `["basalt"] = new BasaltTargetFactory()` once its engine exists.
 public static class TargetRegistry
 {
     public const string DefaultFirst = "basalt";
@@ -12,6 +11,7 @@ public static class TargetRegistry
     {
         var factories = new IKvTargetFactory[]
         {
+            new BasaltTargetFactory(),
             new RocksDbTargetFactory(),
             new ReferenceTargetFactory(),
         };
