@@ -16,8 +16,8 @@ namespace Basalt.Engine.Storage.Wal;
 // - crc32c covers logNumber, kind, seq and payload, i.e. bytes [8, 21 + length) of the record, which are
 //   contiguous. CRC-32C (Castagnoli) with the standard parameters (Basalt.Engine.Storage.Crc32C).
 // - length is the payload's byte count, 0 to Limits.WriteBatchBytesMax (an empty payload is a valid record: its
-//   kind is never 0, so its header is never all zero). It is not under the CRC, but a wrong
-//   length makes the CRC run over the wrong bytes, so it fails the check all the same.
+//   kind is never 0, so its header is never all zero). length is not under the CRC, but a wrong length makes the
+//   CRC run over the wrong bytes, so the record fails the check all the same.
 // - logNumber is the number of the log the record was written to. Files are recycled (an obsolete log is renamed
 //   to the new log's name and overwritten in place, its old records left behind the new ones); a record whose
 //   logNumber is not the file's belongs to the previous life and ends the log.
@@ -38,9 +38,10 @@ namespace Basalt.Engine.Storage.Wal;
 //   4. fewer than 21 bytes left, all zero                 -> end of data
 //   5. anything else (bad CRC, length past the file or above the maximum, a partial header that is not all zero,
 //      a zero length with other bytes set: one flipped bit must not be able to end a log quietly)
-//      is a bad record. Scan forward byte by byte to the end of the file for a record as in rule 1 (good CRC, logNumber N).
-//      None: a torn tail (the write that was in flight at a crash); the log ends at the bad record.
-//      One:  corruption in the middle of the log; reading fails, reporting the bad record's offset.
+//      is a bad record. Scan forward byte by byte to the end of the file for a record as in rule 1 (a good CRC
+//      and logNumber N).
+//      None found: a torn tail (the write in flight at a crash); the log ends at the bad record.
+//      One found:  corruption in the middle of the log; reading fails, reporting the bad record's offset.
 // Readers never skip a bad record and never guess past it.
 internal static class WalFormat
 {
