@@ -26,7 +26,7 @@ public class SegmentTests
         try
         {
             CheckProperties(entries, props, seg, fs.ReadAll("/db/1.seg").Length);
-            CheckAll(rng, entries, seg, probes: Math.Min(20_000, count * 4));
+            CheckAll(rng, entries, seg, probes: Math.Min(10_000, count * 4));
         }
         finally { seg.Release(); }
     });
