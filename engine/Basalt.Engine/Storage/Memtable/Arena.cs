@@ -12,9 +12,9 @@ namespace Basalt.Engine.Storage.Memtable;
 //     reader finds there stays put, for the arena's whole life;
 //   - UsedBytes only grows and never exceeds CapacityBytes; every offset fits a uint (capacity <= 2 GiB,
 //     Limits.MemtableBytesMax).
-// It holds no managed references, so the GC never scans it, and it does not zero memory: the pages the
-// OS hands out are zero-filled and committed on first touch, so an unused tail of a large arena costs
-// address space, not RAM. Callers initialise everything they allocate before publishing it.
+// It holds no managed references, so the GC never scans it. It does not zero memory: callers initialise
+// everything they allocate before publishing it, and not touching the block up front means a large arena
+// (served by fresh anonymous pages, committed by the OS on first touch) costs RAM only as it fills.
 //
 // No finalizer, on purpose: a span a reader got from the arena does not keep the arena's owner alive, so
 // a finalizer could free the block under a reader still holding such a span. Forgetting Dispose leaks the

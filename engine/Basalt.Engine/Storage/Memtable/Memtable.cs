@@ -31,6 +31,7 @@ public sealed unsafe class Memtable : IDisposable
 
     public Memtable(long capacityBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, CapacityBytesMin);
         _arena = new Arena(capacityBytes);
         try
         {
@@ -110,6 +111,16 @@ public sealed unsafe class Memtable : IDisposable
         kind = default;
         value = default;
         return false;
+    }
+
+    // As TryGet, handing the value to sink while it is certainly pinned (the shape segments' point reads
+    // share). TSink is a struct in hot paths, so the JIT specialises the call: no delegate, no allocation.
+    public bool TryGet<TSink>(ReadOnlySpan<byte> userKey, ulong snapshotSeq, out EntryKind kind, ref TSink sink)
+        where TSink : IValueSink, allows ref struct
+    {
+        if (!TryGet(userKey, snapshotSeq, out kind, out ReadOnlySpan<byte> value)) return false;
+        sink.OnValue(value);
+        return true;
     }
 
     // Any thread. An iterator over every entry (every version); see MemtableIterator.

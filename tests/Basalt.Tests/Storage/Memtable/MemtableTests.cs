@@ -189,12 +189,27 @@ public class MemtableTests
         Expect(19, EntryKind.Delete, "");
         Expect(20, EntryKind.Put, "v20");
         Expect(InternalKey.SeqMax, EntryKind.Put, "v20");
+        Expect(InternalKey.SeqMax + 1, EntryKind.Put, "v20"); // above SeqMax means latest, not an overflowed trailer
         Expect(ulong.MaxValue, EntryKind.Put, "v20");
         Assert.False(memtable.TryGet("a"u8, ulong.MaxValue, out _, out _));
         Assert.False(memtable.TryGet("z"u8, ulong.MaxValue, out _, out _));
         Assert.False(memtable.TryGet([], ulong.MaxValue, out _, out _));
         Assert.False(memtable.TryGet("kk"u8, 2, out _, out _));
         Assert.True(memtable.TryGet("kk"u8, 3, out _, out _));
+
+        var sink = new CopySink();
+        Assert.True(memtable.TryGet("k"u8, 9, out EntryKind sinkKind, ref sink));
+        Assert.Equal(EntryKind.Put, sinkKind);
+        Assert.Equal("v5"u8.ToArray(), sink.Copy);
+        sink.Copy = null;
+        Assert.False(memtable.TryGet("k"u8, 4, out _, ref sink));
+        Assert.Null(sink.Copy);
+    }
+
+    private struct CopySink : IValueSink
+    {
+        public byte[]? Copy;
+        public void OnValue(ReadOnlySpan<byte> value) => Copy = value.ToArray();
     }
 
     [Fact]
@@ -272,7 +287,7 @@ public class MemtableTests
     public void Arguments_and_lifetime_are_checked()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new MemtableT(Limits.MemtableBytesMax + 1));
-        Assert.ThrowsAny<ArgumentException>(() => new MemtableT(MemtableT.CapacityBytesMin - 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MemtableT(MemtableT.CapacityBytesMin - 1));
         var memtable = new MemtableT(1 << 16);
         Assert.Throws<ArgumentOutOfRangeException>(() => memtable.TryAdd("a"u8, 0, EntryKind.Put, []));
         Assert.Throws<ArgumentOutOfRangeException>(() => memtable.TryAdd("a"u8, InternalKey.SeqMax + 1, EntryKind.Put, []));
