@@ -30,19 +30,22 @@ namespace Basalt.Engine.Storage.Memtable;
 //   [next[h-1]: u32] ... [next[1]: u32] [next[0]: u32] | node offset -> [trailer: u64][keyLen: u16]
 //   [height: u8][unused: u8][valueLen: u32][user key: keyLen bytes][value: valueLen bytes]
 // Native endianness (the arena never leaves the process). Nodes are 4-byte aligned so that next offsets are
-// atomic; the trailer may be 8-byte misaligned, which x64 and arm64 load at no measurable cost (8-byte
-// alignment would waste 4 bytes on every odd-height node, 3/4 of them).
+// atomic; the trailer may be 8-byte misaligned, which x64 and arm64 load without a fault (it costs extra
+// only when it straddles a cache line). 8-byte alignment would waste 4 bytes on every odd-height node: most
+// nodes, since height 1 alone is 3/4 of them.
 // The head node has a full MaxHeight tower and no key; it is never compared.
 //
-// Rejected: CAS linking (pebble's arenaskl allows many writers). Basalt has one writer per shard, and a
-// plain release store per level is cheaper than a lock cmpxchg per level and needs no retry path.
+// Rejected: CAS linking (pebble's arenaskl allows many writers). Basalt has one writer per shard, so a
+// release store per level (a plain mov on x64, stlr on arm64) is enough; a lock cmpxchg per level would add
+// a full fence and a retry path for contention that cannot happen. Not measured: nothing to gain.
 internal sealed unsafe class SkipList
 {
     // 4^16 = 4.3e9 nodes before the top level stops thinning out, far past the ~2e7 entries of a 2 GiB
     // arena (Limits.MemtableBytesMax). A larger MaxHeight only enlarges the head node and EntryBytesMax;
     // searches start at the current height, not at MaxHeight.
     public const int MaxHeight = 16;
-    // p = 1/4 (leveldb, pebble): an average of 1.33 links per node; search costs ~2x(log4 n) compares.
+    // p = 1/4 (leveldb, pebble): 1.33 links per node on average, where p = 1/2 would take 2 for searches of
+    // about the same length.
     private const int BranchingBits = 2;
 
     public const int HeaderBytes = 16;
@@ -131,26 +134,26 @@ internal sealed unsafe class SkipList
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint FindGreaterOrEqual(ReadOnlySpan<byte> userKey, ulong trailer) => FindGreaterOrEqual(userKey, trailer, null);
 
-    // As above; when prev is not null (the writer), also fills prev[i]
-    // with the last node < the target at level i, for every level in use.
+    // As above; when prev is not null (the writer), also fills prev[i] with the last node < the target at
+    // level i, for every level in use.
     public uint FindGreaterOrEqual(ReadOnlySpan<byte> userKey, ulong trailer, uint* prev)
     {
         uint x = _head;
         int level = Volatile.Read(ref _height) - 1;
-        // The node last found >= target: lower levels often lead to it again, and it need not be compared
-        // twice (leveldb's trick; saves about one compare per level).
-        uint knownNotLess = 0;
+        // The node the level above stopped at (known not to precede the target): when the level below leads
+        // straight to it again (no node in between, probability p), it need not be compared twice (leveldb).
+        uint stoppedAt = 0;
         while (true)
         {
             uint next = Next(x, level);
-            if (next != 0 && next != knownNotLess && Compare(next, userKey, trailer) < 0)
+            if (next != 0 && next != stoppedAt && Compare(next, userKey, trailer) < 0)
             {
                 x = next;
                 continue;
             }
             if (prev != null) prev[level] = x;
             if (level == 0) return next;
-            knownNotLess = next;
+            stoppedAt = next;
             level--;
         }
     }
@@ -161,17 +164,17 @@ internal sealed unsafe class SkipList
         int limit = orEqual ? 1 : 0; // advance while Compare(next, target) < limit
         uint x = _head;
         int level = Volatile.Read(ref _height) - 1;
-        uint knownNotLess = 0;
+        uint stoppedAt = 0; // as in FindGreaterOrEqual
         while (true)
         {
             uint next = Next(x, level);
-            if (next != 0 && next != knownNotLess && Compare(next, userKey, trailer) < limit)
+            if (next != 0 && next != stoppedAt && Compare(next, userKey, trailer) < limit)
             {
                 x = next;
                 continue;
             }
             if (level == 0) return x;
-            knownNotLess = next;
+            stoppedAt = next;
             level--;
         }
     }
