@@ -46,9 +46,10 @@ public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
     // Called after GetResult has reset the core; the object may be rented again from here on.
     protected abstract void ReturnToPool();
 
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+    // The IValueTaskSource members are explicit: only ValueTask (await) should call them.
+    ValueTaskSourceStatus IValueTaskSource<T>.GetStatus(short token) => _core.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    void IValueTaskSource<T>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
     // The core throws on a second completion only after storing the new result over the first one; check first.
@@ -58,7 +59,7 @@ public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
             throw new InvalidOperationException("A pooled completion was completed twice.");
     }
 
-    public T GetResult(short token)
+    T IValueTaskSource<T>.GetResult(short token)
     {
         // Validate before the try: a stale or premature GetResult must not reset an operation it does not own.
         if (token != _core.Version)

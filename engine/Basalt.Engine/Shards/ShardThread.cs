@@ -37,11 +37,11 @@ namespace Basalt.Engine.Shards;
 // Not done here: no work stealing, no priorities, no timers beyond the one deadline; those belong to the IShardWork.
 public sealed class ShardThread : IDisposable
 {
-    // RunOnce calls (each after SpinWait.SpinOnce) before parking. Measured on the loaded 2-core dev box
-    // (docs/threading.md): a parked shard wakes in 15-30 us (p50); with 50 spins, work arriving within 200 us of the
-    // shard going idle is picked up in 0.2-6 us, where 10 spins missed the 20 us and 200 us gaps and 200 gained little.
-    // Pure spinning without yields was rejected: on a shared box it kept the CPU from the producer and missed the
-    // window (p50 about 20 us), while a yield on a dedicated core returns at once.
+    // RunOnce calls (each after SpinWait.SpinOnce) before parking. Measured on the 2-core dev box (docs/threading.md):
+    // a parked shard wakes in 10-30 us (p50); with 50 spins, work arriving back to back or 20 us after the shard went
+    // idle is picked up in 0.2-5 us, for about 36 us of CPU per idle transition. 10 spins missed the 20 us gaps; 200
+    // also caught 200 us gaps but cost about 280 us of CPU per idle transition. Pure spinning without yields was
+    // rejected: on the loaded box it kept the CPU from the producer and missed the window (p50 about 20 us).
     public const int IdleSpinsDefault = 50;
 
     private const int Created = 0, Running = 1, Stopped = 2;
