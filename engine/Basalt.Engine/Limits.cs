@@ -12,6 +12,10 @@ public static class Limits
     // for index keys, which carry the base key too.
     public const int KeyBytesMax = 4096;
 
+    // The same key inside the engine: a StoredKey adds 4 header bytes (vpartition, routing length). The
+    // memtable, WAL and segments bound keys by this.
+    public const int StoredKeyBytesMax = KeyBytesMax + 4;
+
     // DynamoDB items are at most 400 KB; the encoded value carries metadata on top, and index/transaction
     // records may be larger. 1 MiB bounds one value in the WAL, memtable and segments.
     public const int ValueBytesMax = 1 << 20;

@@ -82,7 +82,7 @@ public sealed class BasaltTarget : IKvTarget
         private readonly Span<byte> _buffer = buffer;
         public int Length;
 
-        public void OnValue(ReadOnlySpan<byte> value)
+        public void OnValue(scoped ReadOnlySpan<byte> value)
         {
             Length = value.Length;
             if (value.Length <= _buffer.Length) value.CopyTo(_buffer);

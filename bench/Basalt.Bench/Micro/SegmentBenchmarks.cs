@@ -83,6 +83,6 @@ public class SegmentBenchmarks
     private struct LengthSink : IValueSink
     {
         public int Length;
-        public void OnValue(ReadOnlySpan<byte> value) => Length = value.Length;
+        public void OnValue(scoped ReadOnlySpan<byte> value) => Length = value.Length;
     }
 }

@@ -24,5 +24,5 @@ public interface IInternalIterator : IDisposable
 // block-cache slot). A struct implementation is specialised by the JIT: no delegate, no allocation.
 public interface IValueSink
 {
-    void OnValue(ReadOnlySpan<byte> value);
+    void OnValue(scoped ReadOnlySpan<byte> value);
 }

@@ -352,7 +352,7 @@ internal sealed partial class ShardStore
         long entries = 0;
         using (var writer = new SegmentWriter(_fs, path, new SegmentWriterOptions(BlockBytes: _options.SegmentBlockBytes)))
         {
-            byte[] last = new byte[Limits.KeyBytesMax + 16];
+            byte[] last = new byte[Limits.StoredKeyBytesMax + 16];
             int lastLength = -1;
             while (cursor.Valid)
             {

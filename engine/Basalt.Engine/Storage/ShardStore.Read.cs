@@ -22,7 +22,7 @@ internal sealed partial class ShardStore
         }
     }
 
-    public bool TryGet<TSink>(ReadOnlySpan<byte> storedKey, ref TSink sink) where TSink : IValueSink, allows ref struct
+    public bool TryGet<TSink>(scoped ReadOnlySpan<byte> storedKey, ref TSink sink) where TSink : IValueSink, allows ref struct
     {
         var version = Acquire(out ulong seq);
         try
@@ -35,7 +35,7 @@ internal sealed partial class ShardStore
         }
     }
 
-    internal static bool TryGet<TSink>(Version version, ulong seq, ReadOnlySpan<byte> storedKey, ref TSink sink)
+    internal static bool TryGet<TSink>(Version version, ulong seq, scoped ReadOnlySpan<byte> storedKey, ref TSink sink)
         where TSink : IValueSink, allows ref struct
     {
         if (version.Mutable.Table.TryGet(storedKey, seq, out var kind, out var value))
@@ -51,7 +51,7 @@ internal sealed partial class ShardStore
         return false;
     }
 
-    private static bool Found<TSink>(EntryKind kind, ReadOnlySpan<byte> value, ref TSink sink) where TSink : IValueSink, allows ref struct
+    private static bool Found<TSink>(EntryKind kind, scoped ReadOnlySpan<byte> value, ref TSink sink) where TSink : IValueSink, allows ref struct
     {
         if (kind != EntryKind.Put) return false;
         sink.OnValue(value);

@@ -143,7 +143,23 @@ internal sealed partial class ShardStore
             }
             if (count == 0) return did;
             ClearStall();
-            CommitGroup(count, table);
+            try
+            {
+                CommitGroup(count, table);
+            }
+            catch (Exception e) when (e is not StorageException)
+            {
+                // A bug, not an operating error: the memtable may hold part of the group. Fail the group,
+                // fence the shard (reads go on; writes get WritesRefused), never leave a caller waiting.
+                var error = new StorageException(StorageError.IoError, $"shard {_index} failed internally and refuses writes: {e.Message}", e);
+                for (int i = 0; i < count; i++)
+                {
+                    _group[i]?.SetException(error);
+                    _group[i] = null!;
+                }
+                Refuse(error);
+                return true;
+            }
             did = true;
             if (_carry is null && count < GroupMax) return did;
         }

@@ -222,7 +222,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     private struct CopySink : IValueSink
     {
         public byte[]? Value;
-        public void OnValue(ReadOnlySpan<byte> value) => Value = value.ToArray();
+        public void OnValue(scoped ReadOnlySpan<byte> value) => Value = value.ToArray();
     }
 
     // A consistent view of every shard as of now; dispose it to release what it pins.

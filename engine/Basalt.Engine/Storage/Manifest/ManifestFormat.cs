@@ -35,8 +35,8 @@ public sealed record ManifestState(int ShardIndex, int ShardCount, ulong NextFil
     public byte[] Encode()
     {
         using var body = new MemoryStream();
-        Span<byte> b = stackalloc byte[8];
-        void U32(uint v) { BinaryPrimitives.WriteUInt32LittleEndian(b, v); body.Write(b[..4]); }
+        var b = new byte[8];
+        void U32(uint v) { BinaryPrimitives.WriteUInt32LittleEndian(b, v); body.Write(b, 0, 4); }
         void U64(ulong v) { BinaryPrimitives.WriteUInt64LittleEndian(b, v); body.Write(b); }
         U32((uint)ShardIndex); U32((uint)ShardCount); U64(NextFileNumber); U64(LogReplayNumber); U64(LastSeq);
         U32((uint)Segments.Count);
@@ -69,28 +69,45 @@ public sealed record ManifestState(int ShardIndex, int ShardCount, ulong NextFil
         var body = file[ManifestFormat.HeaderBytes..];
         if (Crc32C.Compute(body) != BinaryPrimitives.ReadUInt32LittleEndian(file[12..])) throw StorageException.Corrupt("manifest checksum mismatch", path, 12);
 
-        int pos = 0;
-        uint U32() { if (pos + 4 > body.Length) throw StorageException.Corrupt("manifest truncated", path, ManifestFormat.HeaderBytes + pos); uint v = BinaryPrimitives.ReadUInt32LittleEndian(body[pos..]); pos += 4; return v; }
-        ulong U64() { if (pos + 8 > body.Length) throw StorageException.Corrupt("manifest truncated", path, ManifestFormat.HeaderBytes + pos); ulong v = BinaryPrimitives.ReadUInt64LittleEndian(body[pos..]); pos += 8; return v; }
-        byte[] Bytes(ReadOnlySpan<byte> all)
-        {
-            uint n = U32();
-            if (n > Limits.KeyBytesMax + 64 || pos + n > all.Length) throw StorageException.Corrupt("manifest key length out of bounds", path, ManifestFormat.HeaderBytes + pos - 4);
-            var r = all.Slice(pos, (int)n).ToArray(); pos += (int)n; return r;
-        }
-        int shard = (int)U32(), shards = (int)U32();
-        ulong nextFile = U64(), replay = U64(), lastSeq = U64();
-        uint count = U32();
-        if (count > 100_000) throw StorageException.Corrupt("manifest segment count out of bounds", path, ManifestFormat.HeaderBytes + pos - 4);
+        var c = new Cursor(body, path);
+        int shard = (int)c.U32(), shards = (int)c.U32();
+        ulong nextFile = c.U64(), replay = c.U64(), lastSeq = c.U64();
+        uint count = c.U32();
+        if (count > 100_000) throw StorageException.Corrupt("manifest segment count out of bounds", path, ManifestFormat.HeaderBytes + c.Pos - 4);
         var segments = new List<SegmentEntry>((int)count);
         for (int i = 0; i < count; i++)
         {
-            ulong id = U64(); int tier = (int)U32(); long bytes = (long)U64(); long entries = (long)U64(); ulong minSeq = U64(), maxSeq = U64();
-            byte[] smallest = Bytes(body), largest = Bytes(body);
+            ulong id = c.U64(); int tier = (int)c.U32(); long bytes = (long)c.U64(); long entries = (long)c.U64(); ulong minSeq = c.U64(), maxSeq = c.U64();
+            byte[] smallest = c.Bytes(), largest = c.Bytes();
             segments.Add(new SegmentEntry(id, tier, bytes, entries, minSeq, maxSeq, smallest, largest));
         }
+        int pos = c.Pos;
         if (pos != body.Length) throw StorageException.Corrupt("manifest has bytes after its last segment", path, ManifestFormat.HeaderBytes + pos);
         return new ManifestState(shard, shards, nextFile, replay, lastSeq, segments);
+    }
+
+    private ref struct Cursor(ReadOnlySpan<byte> body, string path)
+    {
+        private readonly ReadOnlySpan<byte> _body = body;
+        public int Pos;
+
+        private void Need(int n)
+        {
+            if (Pos + n > _body.Length) throw StorageException.Corrupt("manifest truncated", path, ManifestFormat.HeaderBytes + Pos);
+        }
+
+        public uint U32() { Need(4); uint v = BinaryPrimitives.ReadUInt32LittleEndian(_body[Pos..]); Pos += 4; return v; }
+        public ulong U64() { Need(8); ulong v = BinaryPrimitives.ReadUInt64LittleEndian(_body[Pos..]); Pos += 8; return v; }
+
+        public byte[] Bytes()
+        {
+            uint n = U32();
+            if (n > Limits.StoredKeyBytesMax + 64 || Pos + n > _body.Length)
+                throw StorageException.Corrupt("manifest key length out of bounds", path, ManifestFormat.HeaderBytes + Pos - 4);
+            var r = _body.Slice(Pos, (int)n).ToArray();
+            Pos += (int)n;
+            return r;
+        }
     }
 
     public override string ToString()

@@ -70,7 +70,7 @@ public sealed unsafe class Memtable : IDisposable
         // Argument errors would corrupt the node layout (u16 key length) or the order (seq 0, overflowing
         // seq): checked in every build, they cost two compares.
         if (seq == 0 || seq > InternalKey.SeqMax) throw new ArgumentOutOfRangeException(nameof(seq), seq, "seq must be in 1..InternalKey.SeqMax");
-        if (userKey.Length > Limits.KeyBytesMax) throw new ArgumentOutOfRangeException(nameof(userKey), userKey.Length, "user key longer than Limits.KeyBytesMax");
+        if (userKey.Length > Limits.StoredKeyBytesMax) throw new ArgumentOutOfRangeException(nameof(userKey), userKey.Length, "user key longer than Limits.StoredKeyBytesMax");
         if (value.Length > Limits.ValueBytesMax) throw new ArgumentOutOfRangeException(nameof(value), value.Length, "value longer than Limits.ValueBytesMax");
         MemtableAssert.That(kind is EntryKind.Put or EntryKind.Delete, "unknown entry kind");
 #if BASALT_ASSERT
@@ -115,7 +115,7 @@ public sealed unsafe class Memtable : IDisposable
 
     // As TryGet, handing the value to sink while it is certainly pinned (the shape segments' point reads
     // share). TSink is a struct in hot paths, so the JIT specialises the call: no delegate, no allocation.
-    public bool TryGet<TSink>(ReadOnlySpan<byte> userKey, ulong snapshotSeq, out EntryKind kind, ref TSink sink)
+    public bool TryGet<TSink>(scoped ReadOnlySpan<byte> userKey, ulong snapshotSeq, out EntryKind kind, ref TSink sink)
         where TSink : IValueSink, allows ref struct
     {
         if (!TryGet(userKey, snapshotSeq, out kind, out ReadOnlySpan<byte> value)) return false;

@@ -222,7 +222,7 @@ public sealed unsafe class Segment : IDisposable
     public bool MayContain(ReadOnlySpan<byte> userKey) =>
         BloomFilter.MayContain(new ReadOnlySpan<byte>(_base + _bloomOffset, _bloomLength), userKey);
 
-    public bool TryGet<TSink>(ReadOnlySpan<byte> userKey, ulong snapshotSeq, out EntryKind kind, ref TSink sink) where TSink : IValueSink
+    public bool TryGet<TSink>(scoped ReadOnlySpan<byte> userKey, ulong snapshotSeq, out EntryKind kind, ref TSink sink) where TSink : IValueSink, allows ref struct
     {
         kind = default;
         if (_blockCount == 0 || !MayContain(userKey)) return false;

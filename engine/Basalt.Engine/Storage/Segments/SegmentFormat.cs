@@ -78,7 +78,7 @@ internal static class SegmentFormat
 
     // The largest raw block a reader accepts: one entry with the largest key and value, plus framing. A
     // larger length in a header can only be corruption.
-    public const int BlockRawBytesMax = Limits.ValueBytesMax + Limits.KeyBytesMax + InternalKey.TrailerBytes + 64;
+    public const int BlockRawBytesMax = Limits.ValueBytesMax + Limits.StoredKeyBytesMax + InternalKey.TrailerBytes + 64;
 
     // Writer options bounds. Below 128 bytes a block holds too few entries to mean anything; above 1 MiB
     // a point read decompresses too much to find one key.
@@ -87,7 +87,7 @@ internal static class SegmentFormat
     public const int BloomBitsPerKeyMax = 64;
 
     // Largest encoded internal key: a buffer this big reconstructs any key of a valid block.
-    public const int InternalKeyBytesMax = Limits.KeyBytesMax + InternalKey.TrailerBytes;
+    public const int InternalKeyBytesMax = Limits.StoredKeyBytesMax + InternalKey.TrailerBytes;
 
     public static void WriteBlockHeader(Span<byte> header, BlockKind kind, int rawLength, ReadOnlySpan<byte> stored)
     {

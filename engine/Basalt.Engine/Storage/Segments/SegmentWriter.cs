@@ -79,8 +79,8 @@ public sealed class SegmentWriter : IDisposable
     public void Add(ReadOnlySpan<byte> userKey, ulong trailer, ReadOnlySpan<byte> value)
     {
         if (_finished || _disposed) throw new InvalidOperationException("the segment writer is finished");
-        if (userKey.Length > Limits.KeyBytesMax)
-            throw new StorageException(StorageError.KeyTooLarge, $"key of {userKey.Length} bytes exceeds {Limits.KeyBytesMax}");
+        if (userKey.Length > Limits.StoredKeyBytesMax)
+            throw new StorageException(StorageError.KeyTooLarge, $"key of {userKey.Length} bytes exceeds {Limits.StoredKeyBytesMax}");
         if (value.Length > Limits.ValueBytesMax)
             throw new StorageException(StorageError.ValueTooLarge, $"value of {value.Length} bytes exceeds {Limits.ValueBytesMax}");
 

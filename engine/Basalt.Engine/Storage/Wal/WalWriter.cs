@@ -21,8 +21,10 @@ namespace Basalt.Engine.Storage.Wal;
 // - the bytes [0, FlushedPosition) are whole records of this log, followed by an all-zero header (the end marker);
 // - the buffer holds whole records, plus, between BeginAppend and EndAppend, one reserved record at its end.
 //
-// Failure: once a Flush or a Sync throws, the writer is poisoned and every later Append, Flush and Sync throws
-// StorageException(WritesRefused). After a failed fdatasync nothing is known about what reached the disk (Linux
+// Failure: once a Flush or a Sync throws, the writer is poisoned and every later Append and Flush throws
+// StorageException(WritesRefused); after a failed Sync, every later Sync does too. A failed write does not
+// stop Sync: the records flushed before it are whole and still need their fsync (a full disk fails new
+// writes, not the durability of earlier ones), and the torn bytes after FlushedPosition are cut by recovery. After a failed fdatasync nothing is known about what reached the disk (Linux
 // may drop the dirty pages and report success on the next fsync: PostgreSQL's "fsyncgate"), and after a failed
 // write the file may hold a torn prefix of the buffer. The buffered records are dropped, not retried: the engine
 // fails the writes they carry. Their outcome is unknown, not "not applied": a prefix of them may have reached the
@@ -56,6 +58,7 @@ public sealed unsafe class WalWriter : IDisposable
     private long _flushedBytes;
     private long _syncedBytes;
     private StorageException? _poison;
+    private StorageException? _syncPoison;  // set only by a failed Sync
 
     private WalWriter(IFile file, uint logNumber, long preallocateBytes, long fileBytes)
     {
@@ -192,7 +195,10 @@ public sealed unsafe class WalWriter : IDisposable
     // position covered. Skips the fdatasync when nothing was flushed since the last one.
     public long Sync()
     {
-        ThrowIfPoisoned();
+        var syncPoison = Volatile.Read(ref _syncPoison);
+        if (syncPoison is not null)
+            throw new StorageException(StorageError.WritesRefused,
+                $"WAL {Path} refuses to sync after a failed sync: what reached the disk is unknown", syncPoison);
         if (Volatile.Read(ref _disposed)) throw Closed();
         long target = Volatile.Read(ref _flushedBytes);
         long synced = Volatile.Read(ref _syncedBytes);
@@ -204,6 +210,7 @@ public sealed unsafe class WalWriter : IDisposable
         catch (Exception e)
         {
             Poison(e, "sync");
+            Interlocked.CompareExchange(ref _syncPoison, Volatile.Read(ref _poison), null);
             throw;
         }
         while (true)

@@ -209,7 +209,7 @@ public class MemtableTests
     private struct CopySink : IValueSink
     {
         public byte[]? Copy;
-        public void OnValue(ReadOnlySpan<byte> value) => Copy = value.ToArray();
+        public void OnValue(scoped ReadOnlySpan<byte> value) => Copy = value.ToArray();
     }
 
     [Fact]
@@ -291,9 +291,9 @@ public class MemtableTests
         var memtable = new MemtableT(1 << 16);
         Assert.Throws<ArgumentOutOfRangeException>(() => memtable.TryAdd("a"u8, 0, EntryKind.Put, []));
         Assert.Throws<ArgumentOutOfRangeException>(() => memtable.TryAdd("a"u8, InternalKey.SeqMax + 1, EntryKind.Put, []));
-        Assert.Throws<ArgumentOutOfRangeException>(() => memtable.TryAdd(new byte[Limits.KeyBytesMax + 1], 1, EntryKind.Put, []));
-        Assert.True(memtable.TryAdd(new byte[Limits.KeyBytesMax], InternalKey.SeqMax, EntryKind.Put, []));
-        Assert.True(memtable.TryGet(new byte[Limits.KeyBytesMax], ulong.MaxValue, out _, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => memtable.TryAdd(new byte[Limits.StoredKeyBytesMax + 1], 1, EntryKind.Put, []));
+        Assert.True(memtable.TryAdd(new byte[Limits.StoredKeyBytesMax], InternalKey.SeqMax, EntryKind.Put, []));
+        Assert.True(memtable.TryGet(new byte[Limits.StoredKeyBytesMax], ulong.MaxValue, out _, out _));
         Assert.Equal(InternalKey.SeqMax, memtable.MaxSeq);
         memtable.Dispose();
         memtable.Dispose();

@@ -110,7 +110,7 @@ internal static class SegmentTestKit
     public struct CaptureSink : IValueSink
     {
         public byte[]? Value;
-        public void OnValue(ReadOnlySpan<byte> value) => Value = value.ToArray();
+        public void OnValue(scoped ReadOnlySpan<byte> value) => Value = value.ToArray();
     }
 
     // Checks the value without copying it: for concurrent tests.
@@ -118,7 +118,7 @@ internal static class SegmentTestKit
     {
         public bool Called;
         public bool Matched;
-        public void OnValue(ReadOnlySpan<byte> value)
+        public void OnValue(scoped ReadOnlySpan<byte> value)
         {
             Called = true;
             Matched = value.SequenceEqual(expected);

@@ -83,7 +83,7 @@ public class SegmentTests
         // A newer version of the same key sorts before: also out of order.
         Assert.Throws<InvalidOperationException>(() => w.Add("b"u8, InternalKey.Trailer(6, EntryKind.Put), "x"u8));
         w.Add("b"u8, InternalKey.Trailer(4, EntryKind.Delete), ""u8);
-        var tooBig = new byte[Limits.KeyBytesMax + 1];
+        var tooBig = new byte[Limits.StoredKeyBytesMax + 1];
         Assert.Equal(StorageError.KeyTooLarge, Assert.Throws<StorageException>(() => w.Add(tooBig, 1, ""u8)).Error);
         Assert.Equal(StorageError.ValueTooLarge, Assert.Throws<StorageException>(() => w.Add("c"u8, 1, new byte[Limits.ValueBytesMax + 1])).Error);
         w.Finish();
