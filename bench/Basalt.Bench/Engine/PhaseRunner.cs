@@ -53,7 +53,7 @@ public sealed class PhaseRunner(Workload workload)
 
     private PhaseFigures Run(IKvTarget target, int threads, double seconds, double warmupSeconds, Action<Worker, Control> loop)
     {
-        var control = new Control();
+        var control = new Control { Threads = threads };
         var workers = new Worker[threads];
         var benchThreads = new Thread[threads];
         using var ready = new CountdownEvent(threads);
@@ -138,7 +138,7 @@ public sealed class PhaseRunner(Workload workload)
         IndexGenerator indexes = workload.Indexes(caseIndex, worker.Index);
         byte[] value = new byte[workload.ValueBytes];
         ReadOnlyMemory<byte> valueMemory = value;
-        var waiter = new CompletionWaiter();
+        var waiter = new CompletionWaiter(spin: control.Threads < Environment.ProcessorCount * 2);
         LongHistogram histogram = worker.Histogram;
         long windowStart = control.WindowStart, windowEnd = control.WindowEnd, ops = 0;
         long allocatedAtWindowStart = -1;
@@ -209,7 +209,7 @@ public sealed class PhaseRunner(Workload workload)
     {
         byte[] value = new byte[workload.ValueBytes];
         ReadOnlyMemory<byte> valueMemory = value;
-        var waiter = new CompletionWaiter();
+        var waiter = new CompletionWaiter(spin: control.Threads < Environment.ProcessorCount * 2);
         LongHistogram histogram = worker.Histogram;
         long ops = 0;
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -236,6 +236,7 @@ public sealed class PhaseRunner(Workload workload)
         public long WindowStart;
         public long WindowEnd;
         public volatile bool Stop;
+        public int Threads;
     }
 
     // One benchmark thread's private results; read by the coordinator only after the thread has been joined.
@@ -252,19 +253,26 @@ public sealed class PhaseRunner(Workload workload)
 // Blocks a dedicated benchmark thread until a ValueTask completes, without allocating: a put that completed inline
 // (RocksDB, async modes) costs one IsCompleted check; one that completes later (a group commit on another thread)
 // signals this thread's event through a cached delegate. Owned by one benchmark thread.
-// The event does not spin: with 64 writers on 2 cores, spinning waiters would steal the CPU of the thread that has to
-// complete them.
-public sealed class CompletionWaiter
+// With few threads (fewer than two per core) the waiter first spins briefly on IsCompleted, yielding, the way a
+// latency-sensitive caller would; that sees a completion from another thread without waking this one through an
+// event. With many threads (64 writers on 2 cores) it does not spin: spinning waiters would steal the CPU of the
+// thread that has to complete them. A target that completes inline (RocksDB) is unaffected either way.
+public sealed class CompletionWaiter(bool spin)
 {
+    private const int SpinsMax = 200;
     private readonly ManualResetEventSlim _done = new(false, spinCount: 0);
-    private readonly Action _signal;
-
-    public CompletionWaiter() => _signal = _done.Set;
+    private Action? _signal;
 
     public void Wait(ValueTask task)
     {
+        if (spin && !task.IsCompleted)
+        {
+            var spinner = new SpinWait();
+            for (int i = 0; i < SpinsMax && !task.IsCompleted; i++) spinner.SpinOnce(sleep1Threshold: -1);
+        }
         if (!task.IsCompleted)
         {
+            _signal ??= _done.Set;
             _done.Reset();
             task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_signal);
             _done.Wait();
