@@ -17,6 +17,7 @@ public static class Program
         var root = new RootCommand("basalt-bench: Basalt's benchmarks");
         root.Subcommands.Add(EngineCommand(args));
         root.Subcommands.Add(MicroCommand());
+        root.Subcommands.Add(Compaction.CompactionBench.Create());
         return root.Parse(args).Invoke();
     }
 

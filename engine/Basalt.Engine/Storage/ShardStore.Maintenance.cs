@@ -184,6 +184,15 @@ internal sealed partial class ShardStore
         return done.Task;
     }
 
+    // Any thread: completes when every maintenance job queued before the call (flushes, the compactions they
+    // trigger) has finished.
+    public Task WhenMaintenanceIdleAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        PostMaintenance(() => done.TrySetResult());
+        return done.Task;
+    }
+
     // Any thread: merges every segment into one (dropping tombstones and shadowed versions).
     public Task CompactAllAsync()
     {

@@ -323,6 +323,9 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     // Flushes every shard's memtables to segments (for tests, benchmarks and a clean backup point).
     public Task FlushAsync() => Task.WhenAll(_shards.Select(s => s.FlushAsync()));
 
+    // Completes when every flush and compaction queued before the call has finished (benchmarks, tests).
+    public Task WhenMaintenanceIdleAsync() => Task.WhenAll(_shards.Select(s => s.WhenMaintenanceIdleAsync()));
+
     // Merges each shard's segments into one.
     public Task CompactAsync() => Task.WhenAll(_shards.Select(s => s.CompactAllAsync()));
 
