@@ -2,7 +2,7 @@ using Xunit.Abstractions;
 
 namespace Basalt.Tests;
 
-// Seeds for randomized tests: BASALT_SEED when set (to reproduce a failure), else a fresh one. The seed is
+// The one seed helper of the test project. Seeds for randomized tests: BASALT_SEED when set (to reproduce a failure), else a fresh one. The seed is
 // written to the test output and put into the failure message, so any failure can be replayed.
 public static class TestSeed
 {
@@ -13,7 +13,9 @@ public static class TestSeed
         return seed;
     }
 
-    public static void Run(ITestOutputHelper output, Action<int> test)
+    public static void Run(Action<int> test) => Run(null, test);
+
+    public static void Run(ITestOutputHelper? output, Action<int> test)
     {
         int seed = Get(output);
         try

@@ -36,7 +36,7 @@ public class MemtableConcurrencyTests
     [Fact]
     public void Readers_see_only_whole_sorted_entries_and_everything_published_before_they_looked()
     {
-        Seeded.Run(seed =>
+        TestSeed.Run(seed =>
         {
             var random = new Random(seed);
             var unique = new HashSet<byte[]>(Entries, new ByteArrayEquality());

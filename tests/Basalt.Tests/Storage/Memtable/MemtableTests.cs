@@ -36,7 +36,7 @@ public class MemtableTests
     [Fact]
     public void Random_operations_match_a_sorted_model()
     {
-        Seeded.Run(seed =>
+        TestSeed.Run(seed =>
         {
             var random = new Random(seed);
             using var memtable = new MemtableT(8 << 20);
@@ -237,7 +237,7 @@ public class MemtableTests
     [Fact]
     public void TryAdd_fails_exactly_when_the_entry_does_not_fit_and_leaves_the_table_intact()
     {
-        Seeded.Run(seed =>
+        TestSeed.Run(seed =>
         {
             var random = new Random(seed);
             const long capacity = 48 << 10;

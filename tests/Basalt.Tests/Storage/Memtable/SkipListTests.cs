@@ -31,7 +31,7 @@ public class SkipListTests
     [Fact]
     public void Levels_stay_sorted_sublists_and_searches_agree_at_the_edges()
     {
-        Seeded.Run(seed =>
+        TestSeed.Run(seed =>
         {
             var random = new Random(seed);
             using var arena = new Arena(4 << 20);
