@@ -273,14 +273,15 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         return NewIterator(shard, [], null, reverse, snapshot);
     }
 
-    // Visits every live key on every shard, the shards in parallel (one task each). The visitor is called
-    // concurrently from several threads.
+    // Visits every live key on every shard, the shards in parallel (one dedicated thread each: a scan is long
+    // and synchronous, and must not hold thread-pool workers). The visitor is called concurrently from
+    // several threads.
     public Task ScanAllAsync(ScanVisitor visitor, Snapshot? snapshot = null) =>
-        Task.WhenAll(Enumerable.Range(0, _shards.Length).Select(i => Task.Run(() =>
+        Task.WhenAll(Enumerable.Range(0, _shards.Length).Select(i => Task.Factory.StartNew(() =>
         {
             using var it = IterateShard(i, snapshot: snapshot);
             while (it.MoveNext()) visitor(i, it.Routing, it.Rest, it.Value);
-        })));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
     private RangeIterator NewIterator(int shard, byte[] lower, byte[]? upper, bool reverse, Snapshot? snapshot)
     {

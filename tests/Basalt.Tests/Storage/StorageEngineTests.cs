@@ -207,7 +207,9 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
                     Volatile.Write(ref acked[w], i + 1);
                 }
             })).ToArray();
-            var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+            // Readers busy-loop: dedicated threads, not pool threads (a 2-core pool starts with 2 workers, and
+            // starving it would stall every other test's continuations).
+            var readers = Enumerable.Range(0, 2).Select(r => Task.Factory.StartNew(() =>
             {
                 var rng = new Random(seed + r);
                 while (!writers.All(t => t.IsCompleted))
@@ -220,7 +222,7 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
                     Assert.NotNull(v);
                     Assert.Equal(i, BitConverter.ToInt64(v, 0));
                 }
-            })).ToArray();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
             await Task.WhenAll(writers);
             await Task.WhenAll(readers);
             for (int w = 0; w < Writers; w++)
