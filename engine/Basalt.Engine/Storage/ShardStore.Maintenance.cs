@@ -23,6 +23,7 @@ internal sealed partial class ShardStore
     private ManifestState _manifest;        // maintenance thread (and recovery before it starts)
     private List<Segment> _liveSegments = new();  // maintenance thread; newest first, matches _manifest
     private readonly List<TaskCompletionSource> _flushWaiters = new();  // shard thread
+    private bool _flushRequested;  // shard thread: a FlushAsync waits for a rotation that stalled
 
     private void PostMaintenance(Action job)
     {
@@ -149,12 +150,13 @@ internal sealed partial class ShardStore
         }
         TrimRecyclableLogs();
         ClearStall();
+        TryRotateForFlush();
         CompleteFlushWaitersIfIdle();
     }
 
     private void CompleteFlushWaitersIfIdle()
     {
-        if (_current.Immutables.Length > 0 || _flushWaiters.Count == 0) return;
+        if (_flushRequested || _current.Immutables.Length > 0 || _flushWaiters.Count == 0) return;
         foreach (var waiter in _flushWaiters) waiter.TrySetResult();
         _flushWaiters.Clear();
     }
@@ -167,21 +169,30 @@ internal sealed partial class ShardStore
         PostControl(() =>
         {
             _flushWaiters.Add(done);
-            if (_current.Mutable.Table.Count > 0)
-            {
-                var error = TryRotate(0, out bool stalled);
-                if (error is not null) { _flushWaiters.Remove(done); done.TrySetException(error); return; }
-                if (stalled)
-                {
-                    // Flushes are behind; try again when the next one installs.
-                    _flushWaiters.Remove(done);
-                    PostMaintenance(() => PostControl(() => FlushAsync().ContinueWith(t => done.TrySetFromTask(t))));
-                    return;
-                }
-            }
-            CompleteFlushWaitersIfIdle();
+            _flushRequested = true;
+            TryRotateForFlush();
         });
         return done.Task;
+    }
+
+    // Shard thread. A rotation that stalls (flushes behind) is retried when the next flush installs.
+    private void TryRotateForFlush()
+    {
+        if (!_flushRequested) return;
+        if (_current.Mutable.Table.Count > 0)
+        {
+            var error = TryRotate(0, out bool stalled);
+            if (stalled) return;
+            if (error is not null)
+            {
+                foreach (var waiter in _flushWaiters) waiter.TrySetException(error);
+                _flushWaiters.Clear();
+                _flushRequested = false;
+                return;
+            }
+        }
+        _flushRequested = false;
+        CompleteFlushWaitersIfIdle();
     }
 
     // Any thread: completes when every maintenance job queued before the call (flushes, the compactions they

@@ -341,7 +341,15 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         _gate.Close();
         foreach (var s in _shards) s.Stop();
         foreach (var s in _shards) s.Dispose();
-        _cache.Dispose();
+        try
+        {
+            _cache.Dispose();
+        }
+        catch (InvalidOperationException)
+        {
+            // A snapshot or iterator still pins segments: the cache must stay alive for them, so its memory is
+            // not freed (a leak the caller chose). Dispose snapshots and iterators before the engine.
+        }
         _lock.Dispose();
     }
 

@@ -235,4 +235,30 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
             Assert.True(engine.ShardMetrics.Sum(m => m.Flushes) > 0, "the memtable should have flushed at least once");
         });
     }
+
+    [Fact]
+    public async Task Disposing_the_engine_before_a_live_snapshot_does_not_throw()
+    {
+        var engine = _fx.Open();
+        await engine.PutAsync(B("a"), [], B("1"));
+        await engine.FlushAsync();
+        var snapshot = engine.GetSnapshot();
+        Assert.Equal(B("1"), engine.Get(snapshot, B("a"), []));
+        engine.Dispose();
+        snapshot.Dispose();
+    }
+
+    [Fact]
+    public async Task Flush_waits_out_a_stall_and_leaves_no_memtable_behind()
+    {
+        using var engine = _fx.Open(Durability.Async, shards: 1, memtableBytes: 256 << 10);
+        var value = new byte[1000];
+        var writes = Enumerable.Range(0, 2000).Select(i => engine.PutAsync(B($"k{i}"), [], value).AsTask()).ToArray();
+        var flushes = Enumerable.Range(0, 5).Select(_ => engine.FlushAsync()).ToArray();
+        await Task.WhenAll(writes);
+        await Task.WhenAll(flushes).WaitAsync(TimeSpan.FromSeconds(30));
+        await engine.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        for (int i = 0; i < 2000; i += 97) Assert.Equal(value, engine.Get(B($"k{i}"), []));
+        Assert.True(engine.ShardMetrics[0].Flushes >= 7, $"{engine.ShardMetrics[0].Flushes} flushes");
+    }
 }
