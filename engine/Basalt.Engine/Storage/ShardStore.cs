@@ -267,6 +267,9 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
     public void Stop()
     {
         _thread.Stop();
+        // A shard stalled behind a flush that cannot finish (a full disk) stops with writes still queued: they
+        // fail rather than wait forever. The shard thread has exited, so its state is ours to touch.
+        FailQueued(new StorageException(StorageError.Closed, "the storage engine closed before this write was logged"));
         _stopping = true;
         _syncerThread.Wake();
         _syncerThread.Stop();

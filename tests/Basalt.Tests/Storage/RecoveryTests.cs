@@ -226,4 +226,23 @@ public class RecoveryTests(ITestOutputHelper output) : IDisposable
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Closing_a_shard_stalled_behind_a_failing_flush_fails_its_queued_writes_instead_of_hanging()
+    {
+        var engine = _fx.Open(Durability.Async, shards: 1, memtableBytes: 256 << 10);
+        // Segments cannot be written: flushes fail and retry, immutable memtables pile up, the shard stalls.
+        _fx.InjectFaults((op, path, n) => op == FileOp.Create && path.Contains("seg-") ? FaultKind.DiskFull : FaultKind.None);
+        var value = new byte[4000];
+        var writes = Enumerable.Range(0, 400).Select(i => engine.PutAsync(B($"k{i}"), [], value).AsTask()).ToArray();
+        await Task.Delay(300);
+        Assert.Contains(writes, w => !w.IsCompleted); // stalled, not failed
+        Assert.True(engine.ShardMetrics[0].Stalls > 0);
+        Assert.Equal("memtable-flush-behind", engine.ShardMetrics[0].StallReason);
+        await Task.Run(engine.Dispose).WaitAsync(TimeSpan.FromSeconds(30));
+        var outcomes = await Task.WhenAll(writes.Select(async w => { try { await w; return "ok"; } catch (StorageException e) { return e.Error.ToString(); } })).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.All(outcomes, o => Assert.True(o is "ok" or "Closed", o));
+        Assert.Contains("Closed", outcomes);
+        _fx.InjectFaults((_, _, _) => FaultKind.None);
+    }
 }
