@@ -24,6 +24,7 @@ internal sealed partial class ShardStore
     private List<Segment> _liveSegments = new();  // maintenance thread; newest first, matches _manifest
     private readonly List<TaskCompletionSource> _flushWaiters = new();  // shard thread
     private bool _flushRequested;  // shard thread: a FlushAsync waits for a rotation that stalled
+    private StorageException? _flushError;  // Volatile: the last flush failure, cleared by a successful flush
 
     private void PostMaintenance(Action job)
     {
@@ -102,6 +103,7 @@ internal sealed partial class ShardStore
                     throw;
                 }
                 _manifest = next;
+                Volatile.Write(ref _flushError, null);
                 Metrics.Flushes++;
                 Metrics.FlushBytes += entry?.FileBytes ?? 0;
                 Metrics.FlushMs += sw.ElapsedMilliseconds;
@@ -112,9 +114,12 @@ internal sealed partial class ShardStore
             catch (StorageException e) when (!_stopping)
             {
                 // A full disk or an I/O error: keep the memtable (its WAL still holds the data) and retry
-                // with backoff; writers stall once immutable memtables pile up, reads go on.
+                // with backoff. Reads go on; once immutable memtables pile up, the stalled shard fails the
+                // writes waiting behind the stall with this error instead of letting them wait forever.
                 Metrics.MaintenanceErrors++;
                 Metrics.LastMaintenanceError = e.Message;
+                Volatile.Write(ref _flushError, e);
+                _thread.Wake();
                 Thread.Sleep(Math.Min(1000, 10 << Math.Min(attempt++, 6)));
             }
             catch (StorageException)

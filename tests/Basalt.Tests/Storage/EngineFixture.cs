@@ -26,7 +26,7 @@ public sealed class EngineFixture : IDisposable
     private StorageOptions Options(Life life, Durability durability, int shards, long memtableBytes) => new()
     {
         Directory = Root,
-        FileSystem = new FaultInjectingFileSystem(Memory, (op, path, n) => life.Dead ? FaultKind.IoError : _faults(op, path, n)),
+        FileSystem = new FaultInjectingFileSystem(Memory.Session(), (op, path, n) => life.Dead ? FaultKind.IoError : _faults(op, path, n)),
         Durability = durability,
         Shards = shards,
         MemtableBytes = memtableBytes,

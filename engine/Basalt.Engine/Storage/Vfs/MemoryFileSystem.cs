@@ -49,7 +49,7 @@ public sealed class MemoryFileSystem : IFileSystem
                 throw new StorageException(StorageError.IoError, $"create of {path} failed: no such directory");
             var node = new Node();
             _live[path] = node;
-            return new MemFile(this, path, node, writable: true);
+            return new MemFile(this, path, node, writable: true, _generation);
         }
     }
 
@@ -60,7 +60,7 @@ public sealed class MemoryFileSystem : IFileSystem
         {
             if (!_live.TryGetValue(path, out var node))
                 throw new StorageException(StorageError.IoError, $"open of {path} failed: no such file");
-            return new MemFile(this, path, node, writable);
+            return new MemFile(this, path, node, writable, _generation);
         }
     }
 
@@ -165,6 +165,39 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    // A view of this file system that lives until the next Crash: every operation through it, and through the
+    // files it opened, fails once the power has gone out. A test opens each "process" through its own session,
+    // so that a crashed engine's threads, still running, can neither finish an fsync nor touch the namespace
+    // that the restarted engine sees.
+    public IFileSystem Session()
+    {
+        lock (_gate) return new SessionView(this, _generation);
+    }
+
+    private sealed class SessionView(MemoryFileSystem fs, int generation) : IFileSystem
+    {
+        private T Do<T>(Func<T> action)
+        {
+            lock (fs._gate)
+            {
+                if (generation != fs._generation)
+                    throw new StorageException(StorageError.IoError, "the file system crashed under this process");
+                return action();
+            }
+        }
+
+        public IFile Create(string path) => Do(() => fs.Create(path));
+        public IFile Open(string path, bool writable) => Do(() => fs.Open(path, writable));
+        public IMappedFile MapReadOnly(string path) => Do(() => fs.MapReadOnly(path));
+        public bool Exists(string path) => Do(() => fs.Exists(path));
+        public void Delete(string path) => Do(() => { fs.Delete(path); return 0; });
+        public void Rename(string from, string to) => Do(() => { fs.Rename(from, to); return 0; });
+        public IReadOnlyList<string> List(string directory) => Do(() => fs.List(directory));
+        public void CreateDirectory(string path) => Do(() => { fs.CreateDirectory(path); return 0; });
+        public void SyncDirectory(string path) => Do(() => { fs.SyncDirectory(path); return 0; });
+        public IDisposable Lock(string path) => Do(() => fs.Lock(path));
+    }
+
     // Test helper: the current bytes of a file (a copy).
     public byte[] ReadAll(string path)
     {
@@ -202,9 +235,17 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
-    private sealed class MemFile(MemoryFileSystem fs, string path, Node node, bool writable) : IFile
+    private sealed class MemFile(MemoryFileSystem fs, string path, Node node, bool writable, int generation) : IFile
     {
         public string Path { get; } = path;
+
+        // Called under fs._gate: a handle from before a crash fails, atomically with respect to Crash, so no
+        // write or sync can "succeed" after the power went out.
+        private void CheckAlive()
+        {
+            if (generation != fs._generation)
+                throw new StorageException(StorageError.IoError, $"{Path}: the file system crashed after this handle was opened");
+        }
 
         public long Length { get { lock (fs._gate) return node.Length; } }
 
@@ -212,6 +253,7 @@ public sealed class MemoryFileSystem : IFileSystem
         {
             lock (fs._gate)
             {
+                CheckAlive();
                 if (offset >= node.Length) return 0;
                 int n = (int)Math.Min(buffer.Length, node.Length - offset);
                 node.Data.AsSpan((int)offset, n).CopyTo(buffer);
@@ -224,6 +266,7 @@ public sealed class MemoryFileSystem : IFileSystem
             if (!writable) throw new StorageException(StorageError.IoError, $"write of {Path} failed: opened read-only");
             lock (fs._gate)
             {
+                CheckAlive();
                 long end = offset + data.Length;
                 if (fs.CapacityBytes is long cap && end > node.Length && fs.UsedBytes() + (end - node.Length) > cap)
                     throw new StorageException(StorageError.DiskFull, $"disk full during write of {Path}");
@@ -246,6 +289,7 @@ public sealed class MemoryFileSystem : IFileSystem
         {
             lock (fs._gate)
             {
+                CheckAlive();
                 node.SyncedData = node.Data.AsSpan(0, (int)node.Length).ToArray();
                 node.SyncedLength = node.Length;
             }
@@ -256,6 +300,7 @@ public sealed class MemoryFileSystem : IFileSystem
             if (!writable) throw new StorageException(StorageError.IoError, $"set length of {Path} failed: opened read-only");
             lock (fs._gate)
             {
+                CheckAlive();
                 if (fs.CapacityBytes is long cap && length > node.Length && fs.UsedBytes() + (length - node.Length) > cap)
                     throw new StorageException(StorageError.DiskFull, $"disk full during set length of {Path}");
                 Grow(length);
