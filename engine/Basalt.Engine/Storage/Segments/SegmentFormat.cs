@@ -104,18 +104,9 @@ internal static class SegmentFormat
     public static uint BlockCrc(ReadOnlySpan<byte> header, ReadOnlySpan<byte> stored) =>
         Crc32C.Append(Crc32C.Compute(header[..BlockCrcCoveredHeaderBytes]), stored);
 
+    // The same encoding as WriteVarint64: a u32 varint is a u64 varint of a smaller value.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int WriteVarint32(Span<byte> destination, uint value)
-    {
-        int i = 0;
-        while (value >= 0x80)
-        {
-            destination[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        destination[i++] = (byte)value;
-        return i;
-    }
+    public static int WriteVarint32(Span<byte> destination, uint value) => WriteVarint64(destination, value);
 
     public static int WriteVarint64(Span<byte> destination, ulong value)
     {
