@@ -46,7 +46,11 @@ public sealed class Partitioner
 
     public int ShardCount { get; }
 
-    public int VirtualPartitionOf(ReadOnlySpan<byte> routing)
+    public int VirtualPartitionOf(ReadOnlySpan<byte> routing) => VirtualPartitionFor(routing);
+
+    // The one definition of the routing hash: it does not depend on the shard count, so keys can be encoded
+    // (StoredKey carries the vpartition) before a partitioner is at hand.
+    public static int VirtualPartitionFor(ReadOnlySpan<byte> routing)
     {
         // VirtualPartitions is a power of two, so this is a mask of the hash's low bits.
         return (int)(XxHash3.HashToUInt64(routing) % Limits.VirtualPartitions);

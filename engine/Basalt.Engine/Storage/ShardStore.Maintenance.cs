@@ -325,51 +325,16 @@ internal sealed partial class ShardStore
     // Writes the newest version of every key from a sorted source into a new segment (older versions are
     // shadowed: every entry here is visible, and a reader that needs an older one pins an older Version).
     // Tombstones are dropped only when no older segment can hold the key. Returns null when nothing is left.
+    // A flush passes its one memtable iterator through a one-child merger: the same path as compaction.
     private SegmentEntry? WriteSegmentFrom(IInternalIterator source, ulong maxSeq, bool dropTombstones, int tier, out Segment? segment)
     {
-        using (source)
-        {
-            source.SeekToFirst();
-            return WriteSegment(new SourceCursor(source), maxSeq, dropTombstones, tier, out segment);
-        }
+        using var merger = new MergingIterator([source], reverse: false);
+        return WriteSegmentFrom(merger, maxSeq, dropTombstones, tier, out segment);
     }
 
-    private SegmentEntry? WriteSegmentFrom(MergingIterator source, ulong maxSeq, bool dropTombstones, int tier, out Segment? segment)
+    private SegmentEntry? WriteSegmentFrom(MergingIterator cursor, ulong maxSeq, bool dropTombstones, int tier, out Segment? segment)
     {
-        source.SeekToFirst();
-        return WriteSegment(new MergerCursor(source), maxSeq, dropTombstones, tier, out segment);
-    }
-
-    private interface ICursor
-    {
-        bool Valid { get; }
-        ReadOnlySpan<byte> UserKey { get; }
-        ulong Trailer { get; }
-        ReadOnlySpan<byte> Value { get; }
-        void Next();
-    }
-
-    private readonly struct SourceCursor(IInternalIterator it) : ICursor
-    {
-        public bool Valid => it.Valid;
-        public ReadOnlySpan<byte> UserKey => it.UserKey;
-        public ulong Trailer => it.Trailer;
-        public ReadOnlySpan<byte> Value => it.Value;
-        public void Next() => it.Next();
-    }
-
-    private readonly struct MergerCursor(MergingIterator it) : ICursor
-    {
-        public bool Valid => it.Valid;
-        public ReadOnlySpan<byte> UserKey => it.UserKey;
-        public ulong Trailer => it.Trailer;
-        public ReadOnlySpan<byte> Value => it.Value;
-        public void Next() => it.Step();
-    }
-
-    private SegmentEntry? WriteSegment<TCursor>(TCursor cursor, ulong maxSeq, bool dropTombstones, int tier, out Segment? segment)
-        where TCursor : ICursor
-    {
+        cursor.SeekToFirst();
         ulong id = NextFileNumber();
         string path = PathOf(SegmentName(id));
         segment = null;
@@ -384,7 +349,7 @@ internal sealed partial class ShardStore
                 var key = cursor.UserKey;
                 if (lastLength >= 0 && key.SequenceEqual(last.AsSpan(0, lastLength)))
                 {
-                    cursor.Next();
+                    cursor.Step();
                     continue;
                 }
                 key.CopyTo(last);
@@ -396,7 +361,7 @@ internal sealed partial class ShardStore
                     writer.Add(key, trailer, cursor.Value);
                     entries++;
                 }
-                cursor.Next();
+                cursor.Step();
             }
             if (entries == 0)
             {

@@ -105,7 +105,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         }
     }
 
-    public int ShardOf(ReadOnlySpan<byte> routing) => _partitioner.ShardOf(WriteBatch.VirtualPartitionOf(routing));
+    public int ShardOf(ReadOnlySpan<byte> routing) => _partitioner.ShardOf(Partitioner.VirtualPartitionFor(routing));
 
     // Puts one value. Completes with the write's sequence number (per shard) when durable per the mode.
     public ValueTask<ulong> PutAsync(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>
@@ -117,20 +117,14 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     private ValueTask<ulong> WriteOne(EntryKind kind, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
     {
         WriteBatch.Validate(routing, rest, value);
-        int vpartition = WriteBatch.VirtualPartitionOf(routing);
+        int vpartition = Partitioner.VirtualPartitionFor(routing);
         var shard = _shards[_partitioner.ShardOf(vpartition)];
-        int keyBytes = StoredKey.Length(routing.Length, rest.Length);
         var request = WriteRequest.Rent();
-        var payload = request.Reserve(WriteBatchFormat.HeaderBytes + WriteBatchFormat.EntryHeaderBytes + keyBytes + value.Length);
+        var payload = request.Reserve(WriteBatchFormat.HeaderBytes + WriteBatchFormat.EntryBytes(routing.Length, rest.Length, value.Length));
         BinaryPrimitives.WriteUInt32LittleEndian(payload, 1);
-        var entry = payload[WriteBatchFormat.HeaderBytes..];
-        entry[0] = (byte)kind;
-        BinaryPrimitives.WriteUInt16LittleEndian(entry[1..], (ushort)keyBytes);
-        BinaryPrimitives.WriteUInt32LittleEndian(entry[3..], (uint)value.Length);
-        StoredKey.Write(entry[WriteBatchFormat.EntryHeaderBytes..], vpartition, routing, rest);
-        value.CopyTo(entry[(WriteBatchFormat.EntryHeaderBytes + keyBytes)..]);
+        WriteBatchFormat.WriteEntry(payload[WriteBatchFormat.HeaderBytes..], kind, vpartition, routing, rest, value);
         request.Count = 1;
-        request.MemtableBytes = Memtable.Memtable.EntryBytesMax(keyBytes, value.Length);
+        request.MemtableBytes = Memtable.Memtable.EntryBytesMax(StoredKey.Length(routing.Length, rest.Length), value.Length);
         return Submit(shard, request);
     }
 
@@ -180,7 +174,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     public bool TryGet<TSink>(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ref TSink sink) where TSink : IValueSink, allows ref struct
     {
         WriteBatch.Validate(routing, rest, default);
-        int vpartition = WriteBatch.VirtualPartitionOf(routing);
+        int vpartition = Partitioner.VirtualPartitionFor(routing);
         Span<byte> key = stackalloc byte[StoredKey.Length(routing.Length, rest.Length)];
         StoredKey.Write(key, vpartition, routing, rest);
         if (!_gate.TryEnter()) throw Closed();
@@ -200,7 +194,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     {
         snapshot.ThrowIfDisposed();
         WriteBatch.Validate(routing, rest, default);
-        int vpartition = WriteBatch.VirtualPartitionOf(routing);
+        int vpartition = Partitioner.VirtualPartitionFor(routing);
         Span<byte> key = stackalloc byte[StoredKey.Length(routing.Length, rest.Length)];
         StoredKey.Write(key, vpartition, routing, rest);
         int shard = _partitioner.ShardOf(vpartition);
@@ -248,7 +242,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     {
         WriteBatch.Validate(routing, restFrom ?? [], default);
         WriteBatch.Validate(routing, restTo ?? [], default);
-        int vpartition = WriteBatch.VirtualPartitionOf(routing);
+        int vpartition = Partitioner.VirtualPartitionFor(routing);
         var lower = new byte[StoredKey.Length(routing.Length, restFrom?.Length ?? 0)];
         StoredKey.Write(lower, vpartition, routing, restFrom);
         byte[] upper;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Hashing;
+using Basalt.Engine.Shards;
 
 namespace Basalt.Engine.Storage;
 
@@ -49,9 +49,6 @@ public sealed class WriteBatch : IDisposable
     // Visits the virtual partition of every key; used to check that a batch stays on one shard.
     internal WriteBatchFormat.Reader Entries() => new(Encoded());
 
-    public static int VirtualPartitionOf(ReadOnlySpan<byte> routing) =>
-        (int)(XxHash3.HashToUInt64(routing) % Limits.VirtualPartitions);
-
     internal static void Validate(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
     {
         if (routing.Length > Limits.RoutingBytesMax)
@@ -67,20 +64,13 @@ public sealed class WriteBatch : IDisposable
         Validate(routing, rest, value);
         if (_count + 1 > Limits.WriteBatchEntriesMax)
             throw new StorageException(StorageError.BatchTooLarge, $"a write batch holds at most {Limits.WriteBatchEntriesMax} entries");
-        int keyBytes = StoredKey.Length(routing.Length, rest.Length);
-        int entryBytes = WriteBatchFormat.EntryHeaderBytes + keyBytes + value.Length;
+        int entryBytes = WriteBatchFormat.EntryBytes(routing.Length, rest.Length, value.Length);
         if ((long)_length + entryBytes > Limits.WriteBatchBytesMax)
             throw new StorageException(StorageError.BatchTooLarge, $"a write batch holds at most {Limits.WriteBatchBytesMax} bytes");
         Reserve(entryBytes);
-        int vpartition = VirtualPartitionOf(routing);
+        int vpartition = Partitioner.VirtualPartitionFor(routing);
         if (_firstVPartition < 0) _firstVPartition = vpartition;
-        Span<byte> entry = _buffer.AsSpan(_length, entryBytes);
-        entry[0] = (byte)kind;
-        BinaryPrimitives.WriteUInt16LittleEndian(entry[1..], (ushort)keyBytes);
-        BinaryPrimitives.WriteUInt32LittleEndian(entry[3..], (uint)value.Length);
-        StoredKey.Write(entry[WriteBatchFormat.EntryHeaderBytes..], vpartition, routing, rest);
-        value.CopyTo(entry[(WriteBatchFormat.EntryHeaderBytes + keyBytes)..]);
-        _length += entryBytes;
+        _length += WriteBatchFormat.WriteEntry(_buffer.AsSpan(_length, entryBytes), kind, vpartition, routing, rest, value);
         _count++;
     }
 

@@ -16,14 +16,20 @@ public static class WriteBatchFormat
 
     public static int Count(ReadOnlySpan<byte> batch) => (int)BinaryPrimitives.ReadUInt32LittleEndian(batch);
 
-    public static int WriteEntry(Span<byte> destination, EntryKind kind, ReadOnlySpan<byte> storedKey, ReadOnlySpan<byte> value)
+    public static int EntryBytes(int routingBytes, int restBytes, int valueBytes) =>
+        EntryHeaderBytes + StoredKey.Length(routingBytes, restBytes) + valueBytes;
+
+    // Encodes one entry, building its StoredKey in place. Returns the bytes written (EntryBytes).
+    public static int WriteEntry(Span<byte> destination, EntryKind kind, int vpartition,
+        ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
     {
+        int keyBytes = StoredKey.Length(routing.Length, rest.Length);
         destination[0] = (byte)kind;
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[1..], (ushort)storedKey.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[1..], (ushort)keyBytes);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[3..], (uint)value.Length);
-        storedKey.CopyTo(destination[EntryHeaderBytes..]);
-        value.CopyTo(destination[(EntryHeaderBytes + storedKey.Length)..]);
-        return EntryHeaderBytes + storedKey.Length + value.Length;
+        StoredKey.Write(destination[EntryHeaderBytes..], vpartition, routing, rest);
+        value.CopyTo(destination[(EntryHeaderBytes + keyBytes)..]);
+        return EntryHeaderBytes + keyBytes + value.Length;
     }
 
     // Walks the entries of a batch, validating every length against the batch's bounds: a WAL payload that
