@@ -42,9 +42,9 @@ public sealed class RocksDbTargetFactory : IDescribedKvTargetFactory
         BenchDurability.Sync => "`WriteOptions.sync = true` on every put: the put returns after the WAL is fsynced " +
             "(RocksDB's write groups share one fsync among concurrent writers).",
         BenchDurability.Group => "no per-put sync; a background thread calls `FlushWAL(sync=true)` every " +
-            "--group-commit-ms. Not identical to Basalt's group mode: RocksDB has no \"acknowledge after the next " +
-            "periodic fsync\" mode, so puts are acknowledged before the sync that covers them (a crash can lose up to " +
-            "one interval of acknowledged puts). Its latency is therefore that of async mode plus the sync's interference.",
+            "--group-commit-ms, and a put returns only after the first such sync that started after its `rocksdb_put` " +
+            "has finished (the benchmark's waiters block on a monitor the syncer pulses, as RocksDB's own write-group " +
+            "followers do): acknowledged after the periodic fsync that covers it, the same promise as Basalt's group mode.",
         BenchDurability.Async => "no sync, WAL on (RocksDB's default): an acknowledged put is in the OS page cache " +
             "and survives a process crash, not a power loss.",
         _ => throw new ArgumentOutOfRangeException(nameof(durability)),
@@ -68,6 +68,9 @@ public sealed class RocksDbTarget : IKvTarget
     private readonly ManualResetEventSlim _stopSyncer = new(false);
     private readonly int _groupCommitMs;
     private Exception? _syncerFailure;
+    private readonly object _syncMonitor = new();
+    private long _syncsStarted;     // Interlocked: group-mode syncs begun
+    private long _syncsCompleted;   // under _syncMonitor: the latest finished sync's number
     private bool _disposed;
 
     public RocksDbTarget(string directory, BenchDurability durability, int groupCommitMs)
@@ -107,7 +110,22 @@ public sealed class RocksDbTarget : IKvTarget
             Native.Instance.rocksdb_put(_db.Handle, _writeOptions.Handle, k, (UIntPtr)keySpan.Length,
                 v, (UIntPtr)valueSpan.Length, out error);
         }
-        return error == IntPtr.Zero ? default : ValueTask.FromException(TakeError(error, "put"));
+        if (error != IntPtr.Zero) return ValueTask.FromException(TakeError(error, "put"));
+        if (_walSyncer is not null) WaitForCoveringSync();
+        return default;
+    }
+
+    // Group mode: a sync that starts after this call began covers the put that returned before it (syncs started
+    // so far may have begun before the put reached the log, so the next one is needed).
+    private void WaitForCoveringSync()
+    {
+        long needed = Volatile.Read(ref _syncsStarted) + 1;
+        lock (_syncMonitor)
+        {
+            while (_syncsCompleted < needed && _syncerFailure is null && !_stopSyncer.IsSet)
+                Monitor.Wait(_syncMonitor);
+        }
+        if (Volatile.Read(ref _syncerFailure) is { } failure) throw failure;
     }
 
     public unsafe bool Get(ReadOnlySpan<byte> key, Span<byte> valueBuffer, out int valueLength)
@@ -151,14 +169,24 @@ public sealed class RocksDbTarget : IKvTarget
         {
             while (!_stopSyncer.Wait(_groupCommitMs))
             {
+                long generation = Interlocked.Increment(ref _syncsStarted);
                 Native.Instance.rocksdb_flush_wal(_db.Handle, 1, out IntPtr error);
                 if (error != IntPtr.Zero) throw TakeError(error, "FlushWAL(sync)");
+                lock (_syncMonitor)
+                {
+                    _syncsCompleted = generation;
+                    Monitor.PulseAll(_syncMonitor);
+                }
             }
         }
         catch (Exception e)
         {
             // Surfaced by the next put, so a failing sync fails the run instead of silently measuring async mode.
             Volatile.Write(ref _syncerFailure, e);
+        }
+        finally
+        {
+            lock (_syncMonitor) Monitor.PulseAll(_syncMonitor); // no waiter is left behind at stop or failure
         }
     }
 

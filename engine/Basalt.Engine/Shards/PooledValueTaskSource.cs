@@ -23,6 +23,7 @@ namespace Basalt.Engine.Shards;
 public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
 {
     private ManualResetValueTaskSourceCore<T> _core; // mutable struct: never make it readonly
+    private ManualResetEventSlim? _waitEvent;         // Wait's, created on its first blocking wait and kept
 
     protected PooledValueTaskSource()
     {
@@ -41,6 +42,26 @@ public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
     {
         ThrowIfCompleted();
         _core.SetException(error);
+    }
+
+    // Blocks the calling thread until the operation completes and returns its result (or throws its error), ending
+    // the rental as GetResult does. For callers on their own threads: the completing thread sets an event this thread
+    // waits on, with no thread-pool hop in between (the only continuation run inline is that event's Set, never user
+    // code). Use instead of awaiting Task, never both.
+    public T Wait()
+    {
+        short token = _core.Version;
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            var done = _waitEvent ??= new ManualResetEventSlim(initialState: false, spinCount: 0);
+            done.Reset();
+            // Written before OnCompleted's CAS publishes the continuation, so the completer that finds it reads this.
+            _core.RunContinuationsAsynchronously = false;
+            _core.OnCompleted(static e => ((ManualResetEventSlim)e!).Set(), done, token, ValueTaskSourceOnCompletedFlags.None);
+            done.Wait();
+            _core.RunContinuationsAsynchronously = true;
+        }
+        return ((IValueTaskSource<T>)this).GetResult(token);
     }
 
     // Called after GetResult has reset the core; the object may be rented again from here on.

@@ -59,11 +59,12 @@ internal sealed partial class ShardStore
     }
 }
 
-// Counters of one shard. Each is written by one thread (the one named) and read racily by metrics readers:
-// plain fields, no atomics on the hot path; a reader may see a slightly stale value.
+// Counters of one shard. Each is written by one thread at a time (the holder of the token named, or the thread
+// named) and read racily by metrics readers: plain fields, no atomics on the hot path; a reader may see a
+// slightly stale value.
 public sealed class ShardMetrics
 {
-    // shard thread
+    // writer token (the shard thread, or a caller writing inline)
     public long Writes;
     public long FailedWrites;
     public long WalBytes;
@@ -72,8 +73,11 @@ public sealed class ShardMetrics
     public double StallMs;
     public string? StallReason;
     internal long StallStartTimestamp;
-    public long InboxFullWaits;
-    // syncer thread
+    public long InboxFullWaits;     // any producer; approximate
+    // Inline writes (StorageOptions.InlineWrites): rounds callers spent as the writer, and as the syncer.
+    public long InlineWriterRounds;
+    public long InlineSyncRounds;
+    // sync token (the syncer thread, or a caller syncing inline)
     public long Syncs;
     public long SyncedWrites;
     public long SyncTicks;

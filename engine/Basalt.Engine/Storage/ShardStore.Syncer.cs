@@ -21,6 +21,26 @@ internal sealed partial class ShardStore
 
         public bool RunOnce()
         {
+            // A caller is syncing: it looks at the ring again after it lets go (and wakes this thread if work
+            // is left), so there is nothing to do here.
+            if (!shard.TryTakeSyncToken()) return false;
+            long tail = Volatile.Read(ref shard._ringTail);
+            bool did;
+            try
+            {
+                did = RunLocked();
+            }
+            finally
+            {
+                shard.ReleaseSyncToken();
+            }
+            // Writes logged while this thread held the token, by a caller that then found the token taken.
+            return did || Volatile.Read(ref shard._ringTail) != tail;
+        }
+
+        // Under the sync token.
+        public bool RunLocked()
+        {
             // Retired logs are collected before the ring's tail is read: the shard retires a log only after
             // publishing every write it holds, so the tail read next covers all of them.
             while (shard._retiredWals.TryDequeue(out var retired)) _retired.Add(retired);
@@ -118,7 +138,9 @@ internal sealed partial class ShardStore
             shard.Metrics.SyncedWrites += tail - head;
             // Release: the slots are cleared before the shard may reuse them.
             Volatile.Write(ref shard._ringHead, tail);
-            shard._thread.Wake();
+            // A writer that found the ring full left its requests queued (the inbox or the carry) and waits
+            // for this: the requests stay there until it runs, so reading them here needs no fence.
+            if (shard.HasQueuedWrites) shard._thread.Wake();
         }
     }
 

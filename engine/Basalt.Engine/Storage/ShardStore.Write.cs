@@ -27,6 +27,89 @@ internal sealed partial class ShardStore
     private WriteRequest? _carry;     // dequeued but not yet logged: waits for a memtable rotation
     private string? _stallReason;
 
+    // Rounds a caller spends as the shard's writer: its own request, then what other callers queued meanwhile.
+    private const int InlineWriterRounds = 4;
+    // Rounds a caller spends as the syncer: the fsync that covers its own request, then one more for writes
+    // that were logged during it (their fsync can start at once; waking the syncer thread takes longer).
+    private const int InlineSyncRounds = 2;
+
+    private int _writerToken;   // 1 while a thread is the shard's writer; see TryTakeWriterToken
+    private int _syncToken;     // 1 while a thread is the shard's syncer; see Syncer
+
+    // Any thread (inside the engine's caller gate): hands a request to this shard. With inline writes, a
+    // caller that finds the shard idle becomes its writer for a moment: it logs and applies its request (and
+    // whatever else is queued) on its own thread, and in Sync mode fsyncs too when no fsync is under way, so
+    // an uncontended write completes without a thread hop. Otherwise the request waits for the shard thread.
+    public void Submit(WriteRequest request)
+    {
+        if (!_options.InlineWrites || !_inbox.TryEnqueue(request))
+        {
+            Enqueue(request); // the shard thread's path, with the backpressure of a full inbox
+            return;
+        }
+        // The token is taken after the enqueue: if it is held, its holder sees the request after letting go.
+        if (!TryTakeWriterToken()) return;
+        long tail = _ringTail;
+        for (int round = 1; ; round++)
+        {
+            bool stalled;
+            try
+            {
+                DrainWrites();
+                Metrics.InlineWriterRounds++;
+                stalled = _stallReason is not null;
+            }
+            finally
+            {
+                ReleaseWriterToken(); // even after a bug's exception: the shard thread must not be locked out
+            }
+            if (stalled || !HasQueuedWrites) break;
+            if (round == InlineWriterRounds || !TryTakeWriterToken())
+            {
+                // Left to the shard thread, or to the holder that took the token meanwhile.
+                _thread.Wake();
+                break;
+            }
+        }
+        // Control work (flush results to install) and writes held back by a stall are the shard thread's.
+        if (!_control.IsEmpty || Volatile.Read(ref _carry) is not null) _thread.Wake();
+        if (Volatile.Read(ref _ringTail) != tail) SyncInline();
+    }
+
+    // After a caller logged writes that wait for an fsync: it becomes the syncer when none is running (in Group
+    // mode only once the commit window has closed, which the syncer decides), else the syncer thread is told.
+    private void SyncInline()
+    {
+        if (_options.Durability == Durability.Async) return;
+        for (int round = 1; ; round++)
+        {
+            if (!TryTakeSyncToken()) return; // the holder looks at the ring again after it lets go
+            try
+            {
+                _syncer.RunLocked();
+                Metrics.InlineSyncRounds++;
+            }
+            finally
+            {
+                ReleaseSyncToken();
+            }
+            bool pending = Volatile.Read(ref _ringTail) != Volatile.Read(ref _ringHead) || !_retiredWals.IsEmpty;
+            if (!pending) return;
+            // Group mode with its commit window open waits on the syncer thread's timer.
+            if (round == InlineSyncRounds || _syncer.NextDeadlineTimestamp != long.MaxValue)
+            {
+                _syncerThread.Wake();
+                return;
+            }
+        }
+    }
+
+    // The sync token makes one thread at a time the shard's syncer (the syncer thread or a caller, as the
+    // writer token does for writers); the ring's consumer side and the syncer's state belong to its holder.
+    private bool TryTakeSyncToken() => Interlocked.CompareExchange(ref _syncToken, 1, 0) == 0;
+
+    private void ReleaseSyncToken() => Interlocked.Exchange(ref _syncToken, 0);
+
     // Any thread: hands a request to this shard. Blocks (spinning, then sleeping) while the inbox is full:
     // that is the backpressure a stalled shard exerts on its producers.
     public void Enqueue(WriteRequest request)
@@ -49,11 +132,43 @@ internal sealed partial class ShardStore
 
     public bool RunOnce()
     {
-        bool did = RunControl();
-        var refused = Volatile.Read(ref _refused);
-        if (refused is not null) return FailQueued(refused) | did;
-        return ProcessWrites() | did;
+        // A caller holds the writer token: it runs the write path now and looks at the inbox again after it
+        // lets go (waking this thread if it leaves work behind), so there is nothing to do here.
+        if (!TryTakeWriterToken()) return false;
+        long tail = _ringTail;
+        bool did;
+        try
+        {
+            did = RunControl();
+            did |= DrainWrites();
+        }
+        finally
+        {
+            ReleaseWriterToken();
+        }
+        if (_ringTail != tail) _syncerThread.Wake();
+        // A caller that queued while this thread held the token left its request to it: run again.
+        return did || (HasQueuedWrites && _stallReason is null);
     }
+
+    // Under the writer token: fails queued writes once the shard refuses writes, else logs and applies them.
+    private bool DrainWrites()
+    {
+        var refused = Volatile.Read(ref _refused);
+        return refused is not null ? FailQueued(refused) : ProcessWrites();
+    }
+
+    // The writer token makes one thread at a time the shard's writer: the shard thread while it runs, or a
+    // caller that found the shard idle (see Submit). Nobody waits for it: a thread that fails to take it
+    // leaves its work in the inbox, and the holder looks at the inbox again after letting go. The CAS and
+    // the release store order everything the writer state holds between one holder and the next.
+    private bool TryTakeWriterToken() => Interlocked.CompareExchange(ref _writerToken, 1, 0) == 0;
+
+    // A full fence, not a release store: the holder reads the inbox next, and that read must not pass the
+    // release (a caller that saw the token held relies on the holder seeing its request).
+    private void ReleaseWriterToken() => Interlocked.Exchange(ref _writerToken, 0);
+
+    private bool HasQueuedWrites => _inbox.Count > 0 || Volatile.Read(ref _carry) is not null;
 
     private bool RunControl()
     {
@@ -250,9 +365,9 @@ internal sealed partial class ShardStore
             slot.Seq = request.FirstSeq + (ulong)request.Count - 1;
             tail++;
         }
-        // Release: the slots are written before the syncer can see the new tail.
+        // Release: the slots are written before the syncer can see the new tail. The writer that published it
+        // wakes the syncer or syncs itself (RunOnce, Submit).
         Volatile.Write(ref _ringTail, tail);
-        _syncerThread.Wake();
     }
 
     private StorageException? TryOpenLog()

@@ -41,6 +41,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
     private readonly ConcurrentQueue<Action> _control = new();
     private readonly ShardThread _thread;
     private readonly ShardThread _syncerThread;
+    private readonly Syncer _syncer;
     private readonly Thread _maintenanceThread;
 
     private Version _current;          // written by the shard thread only (Volatile.Write); read anywhere
@@ -73,7 +74,8 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
         _group = new WriteRequest[GroupMax];
         int? cpu = options.PinThreads ? index % Environment.ProcessorCount : null;
         _thread = new ShardThread($"basalt-shard-{index}", this, cpu);
-        _syncerThread = new ShardThread($"basalt-sync-{index}", new Syncer(this), null);
+        _syncer = new Syncer(this);
+        _syncerThread = new ShardThread($"basalt-sync-{index}", _syncer, null);
         _maintenanceThread = new Thread(MaintenanceLoop) { Name = $"basalt-maint-{index}", IsBackground = true };
         _current = null!;
         _manifest = null!;

@@ -109,12 +109,27 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
 
     // Puts one value. Completes with the write's sequence number (per shard) when durable per the mode.
     public ValueTask<ulong> PutAsync(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>
-        WriteOne(EntryKind.Put, routing, rest, value);
+        Submit(EncodeOne(EntryKind.Put, routing, rest, value)).Task;
 
     public ValueTask<ulong> DeleteAsync(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) =>
-        WriteOne(EntryKind.Delete, routing, rest, default);
+        Submit(EncodeOne(EntryKind.Delete, routing, rest, default)).Task;
 
-    private ValueTask<ulong> WriteOne(EntryKind kind, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
+    // Applies a batch atomically: all of it or none of it, with consecutive sequence numbers. Every key must
+    // live on one shard (StorageError.CrossShardBatch otherwise). The batch may be reused once this returns.
+    public ValueTask<ulong> WriteAsync(WriteBatch batch) => Submit(EncodeBatch(batch)).Task;
+
+    // Blocking forms, for callers on their own threads (as an embedding application's worker threads are): they
+    // return when the write is durable per the mode, and the thread that completes the write wakes the caller
+    // directly, without the thread-pool hop an await's continuation takes. Errors are thrown as StorageException.
+    public ulong Put(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>
+        Submit(EncodeOne(EntryKind.Put, routing, rest, value)).Wait();
+
+    public ulong Delete(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) =>
+        Submit(EncodeOne(EntryKind.Delete, routing, rest, default)).Wait();
+
+    public ulong Write(WriteBatch batch) => Submit(EncodeBatch(batch)).Wait();
+
+    private (ShardStore Shard, WriteRequest Request) EncodeOne(EntryKind kind, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
     {
         WriteBatch.Validate(routing, rest, value);
         int vpartition = Partitioner.VirtualPartitionFor(routing);
@@ -125,12 +140,10 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         WriteBatchFormat.WriteEntry(payload[WriteBatchFormat.HeaderBytes..], kind, vpartition, routing, rest, value);
         request.Count = 1;
         request.MemtableBytes = Memtable.Memtable.EntryBytesMax(StoredKey.Length(routing.Length, rest.Length), value.Length);
-        return Submit(shard, request);
+        return (shard, request);
     }
 
-    // Applies a batch atomically: all of it or none of it, with consecutive sequence numbers. Every key must
-    // live on one shard (StorageError.CrossShardBatch otherwise). The batch may be reused once this returns.
-    public ValueTask<ulong> WriteAsync(WriteBatch batch)
+    private (ShardStore Shard, WriteRequest Request) EncodeBatch(WriteBatch batch)
     {
         if (batch.Count == 0) throw new StorageException(StorageError.InvalidArgument, "a write batch must hold at least one entry");
         int shardIndex = _partitioner.ShardOf(batch.FirstVPartition);
@@ -147,26 +160,27 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         encoded.CopyTo(request.Reserve(encoded.Length));
         request.Count = batch.Count;
         request.MemtableBytes = memtableBytes;
-        return Submit(_shards[shardIndex], request);
+        return (_shards[shardIndex], request);
     }
 
-    private ValueTask<ulong> Submit(ShardStore shard, WriteRequest request)
+    // Hands the request to its shard (or fails it when the engine is closed); the caller then awaits or waits it.
+    private WriteRequest Submit((ShardStore Shard, WriteRequest Request) write)
     {
-        var task = request.Task;
+        var (shard, request) = write;
         if (!_gate.TryEnter())
         {
             request.SetException(new StorageException(StorageError.Closed, "the storage engine is closed"));
-            return task;
+            return request;
         }
         try
         {
-            shard.Enqueue(request);
+            shard.Submit(request);
         }
         finally
         {
             _gate.Exit();
         }
-        return task;
+        return request;
     }
 
     // Point read of the latest acknowledged value; the sink receives the value while its bytes are pinned.

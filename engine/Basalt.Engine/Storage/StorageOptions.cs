@@ -13,6 +13,10 @@ public sealed record StorageOptions
     public int? Shards { get; init; }
     // Pin each shard thread to one core with sched_setaffinity (Linux). Off in tests.
     public bool PinThreads { get; init; }
+    // A caller that finds its shard idle runs the write path (and, in Sync mode, the fsync) on its own thread
+    // instead of handing the write to the shard thread and waiting to be woken: no thread hop when
+    // uncontended. Off: every write goes through the shard thread (docs/threading.md).
+    public bool InlineWrites { get; init; } = true;
     public long MemtableBytes { get; init; } = Limits.MemtableBytesDefault;
     public int GroupCommitIntervalMs { get; init; } = 2;
     // Async mode: how often the background syncer fsyncs the log.

@@ -17,14 +17,15 @@ public sealed class EngineFixture : IDisposable
 
     public const string Root = "/data";
 
-    public StorageOptions Options(Durability durability = Durability.Sync, int shards = 2, long memtableBytes = 1 << 20)
+    public StorageOptions Options(Durability durability = Durability.Sync, int shards = 2, long memtableBytes = 1 << 20, bool inlineWrites = true)
     {
         var life = _life;
-        return Options(life, durability, shards, memtableBytes);
+        return Options(life, durability, shards, memtableBytes, inlineWrites);
     }
 
-    private StorageOptions Options(Life life, Durability durability, int shards, long memtableBytes) => new()
+    private StorageOptions Options(Life life, Durability durability, int shards, long memtableBytes, bool inlineWrites) => new()
     {
+        InlineWrites = inlineWrites,
         Directory = Root,
         FileSystem = new FaultInjectingFileSystem(Memory.Session(), (op, path, n) => life.Dead ? FaultKind.IoError : _faults(op, path, n)),
         Durability = durability,

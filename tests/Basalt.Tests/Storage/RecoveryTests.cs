@@ -34,6 +34,9 @@ public class RecoveryTests(ITestOutputHelper output) : IDisposable
                 var rng = new Random(seed * 31 + w);
                 for (int version = 0; !stop.IsCancellationRequested; version++)
                 {
+                    // Writes that complete inline never leave this pool thread; yield so that four endless loops
+                    // do not starve the pool the rest of the test (its timer, the crash) runs on.
+                    await Task.Yield();
                     int k = rng.Next(Keys);
                     Volatile.Write(ref inflight[w, k], version);
                     try

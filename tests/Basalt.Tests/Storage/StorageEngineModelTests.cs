@@ -20,14 +20,15 @@ public class StorageEngineModelTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [InlineData(Durability.Sync, 1)]
-    [InlineData(Durability.Async, 3)]
-    public async Task Random_operations_match_a_dictionary_model(Durability durability, int shards)
+    [InlineData(Durability.Sync, 1, true)]
+    [InlineData(Durability.Async, 3, true)]
+    [InlineData(Durability.Group, 2, false)]
+    public async Task Random_operations_match_a_dictionary_model(Durability durability, int shards, bool inlineWrites)
     {
         await TestSeed.RunAsync(output, async seed =>
         {
             var rng = new Random(seed);
-            var engine = _fx.Open(durability, shards, memtableBytes: 256 << 10);
+            var engine = _fx.Open(_fx.Options(durability, shards, memtableBytes: 256 << 10, inlineWrites));
             // routing -> (rest -> value)
             var model = new Dictionary<string, SortedDictionary<byte[], byte[]>>();
             var snapshots = new List<(Snapshot Snap, Dictionary<string, SortedDictionary<byte[], byte[]>> Model)>();

@@ -162,6 +162,26 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(StorageError.IncompatibleDataFolder, e.Error);
     }
 
+    [Theory]
+    [InlineData(Durability.Sync)]
+    [InlineData(Durability.Async)]
+    public void Blocking_writes_return_their_sequence_numbers_once_visible(Durability durability)
+    {
+        using var engine = _fx.Open(durability, shards: 1);
+        ulong put = engine.Put(B("k"), B("1"), B("one"));
+        Assert.Equal(B("one"), engine.Get(B("k"), B("1")));
+        using var batch = new WriteBatch();
+        batch.Put(B("k"), B("2"), B("two"));
+        batch.Put(B("k"), B("3"), B("three"));
+        ulong written = engine.Write(batch);
+        Assert.Equal(put + 2, written);
+        Assert.Equal(B("three"), engine.Get(B("k"), B("3")));
+        ulong deleted = engine.Delete(B("k"), B("1"));
+        Assert.Equal(written + 1, deleted);
+        Assert.Null(engine.Get(B("k"), B("1")));
+        Assert.Equal(StorageError.KeyTooLarge, Assert.Throws<StorageException>(() => engine.Put(B("k"), new byte[Limits.KeyBytesMax], B("x"))).Error);
+    }
+
     [Fact]
     public async Task Closed_engine_rejects_calls()
     {
@@ -170,6 +190,7 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
         engine.Dispose();
         var e = await Assert.ThrowsAsync<StorageException>(async () => await engine.PutAsync(B("a"), [], B("2")));
         Assert.Equal(StorageError.Closed, e.Error);
+        Assert.Equal(StorageError.Closed, Assert.Throws<StorageException>(() => engine.Put(B("a"), [], B("2"))).Error);
         Assert.Equal(StorageError.Closed, Assert.Throws<StorageException>(() => engine.Get(B("a"), [])).Error);
     }
 
@@ -190,23 +211,39 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(3, shardsSeen.Count);
     }
 
-    [Fact]
-    public async Task Concurrent_writers_and_readers_see_only_acknowledged_values()
+    // Half the writers await PutAsync on pool threads, half call the blocking Put on their own threads; with
+    // inline writes on, callers take turns as the shard's writer and syncer, off, the shard threads do it all.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Concurrent_writers_and_readers_see_only_acknowledged_values(bool inlineWrites)
     {
         await TestSeed.RunAsync(output, async seed =>
         {
-            using var engine = _fx.Open(Durability.Sync, shards: 2, memtableBytes: 256 << 10);
+            using var engine = _fx.Open(_fx.Options(Durability.Sync, shards: 2, memtableBytes: 256 << 10, inlineWrites));
             var padding = new byte[200];
             const int Writers = 8, PerWriter = 400;
             var acked = new long[Writers];
-            var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
-            {
-                for (int i = 0; i < PerWriter; i++)
+            var seqs = new ulong[Writers][];
+            var writers = Enumerable.Range(0, Writers).Select(w => w % 2 == 0
+                ? Task.Run(async () =>
                 {
-                    await engine.PutAsync(B($"w{w}"), B($"{i:D5}"), [.. BitConverter.GetBytes((long)i), .. padding]);
-                    Volatile.Write(ref acked[w], i + 1);
-                }
-            })).ToArray();
+                    seqs[w] = new ulong[PerWriter];
+                    for (int i = 0; i < PerWriter; i++)
+                    {
+                        seqs[w][i] = await engine.PutAsync(B($"w{w}"), B($"{i:D5}"), [.. BitConverter.GetBytes((long)i), .. padding]);
+                        Volatile.Write(ref acked[w], i + 1);
+                    }
+                })
+                : Task.Factory.StartNew(() =>
+                {
+                    seqs[w] = new ulong[PerWriter];
+                    for (int i = 0; i < PerWriter; i++)
+                    {
+                        seqs[w][i] = engine.Put(B($"w{w}"), B($"{i:D5}"), [.. BitConverter.GetBytes((long)i), .. padding]);
+                        Volatile.Write(ref acked[w], i + 1);
+                    }
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
             // Readers busy-loop: dedicated threads, not pool threads (a 2-core pool starts with 2 workers, and
             // starving it would stall every other test's continuations).
             var readers = Enumerable.Range(0, 2).Select(r => Task.Factory.StartNew(() =>
@@ -233,6 +270,16 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(PerWriter, n);
             }
             Assert.True(engine.ShardMetrics.Sum(m => m.Flushes) > 0, "the memtable should have flushed at least once");
+            // Sequence numbers are per shard: within one shard every write has its own, and one writer's rise.
+            foreach (var group in Enumerable.Range(0, Writers).GroupBy(w => engine.ShardOf(B($"w{w}"))))
+            {
+                var all = group.SelectMany(w => seqs[w]).ToArray();
+                Assert.Equal(all.Length, all.Distinct().Count());
+                foreach (int w in group) Assert.True(seqs[w].Zip(seqs[w].Skip(1)).All(p => p.First < p.Second));
+            }
+            long inlineRounds = engine.ShardMetrics.Sum(m => m.InlineWriterRounds);
+            if (inlineWrites) Assert.True(inlineRounds > 0, "callers should have written inline at least once");
+            else Assert.Equal(0, inlineRounds);
         });
     }
 
