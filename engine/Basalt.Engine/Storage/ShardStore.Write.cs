@@ -38,9 +38,10 @@ internal sealed partial class ShardStore
 
     // Any thread (inside the engine's caller gate): hands a request to this shard. With inline writes, a
     // caller that finds the shard idle becomes its writer for a moment: it logs and applies its request (and
-    // whatever else is queued) on its own thread, and in Sync mode fsyncs too when no fsync is under way, so
-    // an uncontended write completes without a thread hop. Otherwise the request waits for the shard thread.
-    public void Submit(WriteRequest request)
+    // whatever else is queued) on its own thread, and, when it is going to block for the result anyway, in Sync
+    // mode fsyncs too if no fsync is under way, so an uncontended write completes without a thread hop.
+    // Otherwise the request waits for the shard thread.
+    public void Submit(WriteRequest request, bool callerBlocks)
     {
         if (!_options.InlineWrites || !_inbox.TryEnqueue(request))
         {
@@ -73,7 +74,11 @@ internal sealed partial class ShardStore
         }
         // Control work (flush results to install) and writes held back by a stall are the shard thread's.
         if (!_control.IsEmpty || Volatile.Read(ref _carry) is not null) _thread.Wake();
-        if (Volatile.Read(ref _ringTail) != tail) SyncInline();
+        if (Volatile.Read(ref _ringTail) == tail) return;
+        // A caller that is going to block for its fsync anyway may as well run it. An awaiting caller is usually a
+        // pool thread with other work queued behind it: it hands the fsync to the syncer thread and moves on.
+        if (callerBlocks) SyncInline();
+        else _syncerThread.Wake();
     }
 
     // After a caller logged writes that wait for an fsync: it becomes the syncer when none is running (in Group

@@ -109,25 +109,25 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
 
     // Puts one value. Completes with the write's sequence number (per shard) when durable per the mode.
     public ValueTask<ulong> PutAsync(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>
-        Submit(EncodeOne(EntryKind.Put, routing, rest, value)).Task;
+        Submit(EncodeOne(EntryKind.Put, routing, rest, value), callerBlocks: false).Task;
 
     public ValueTask<ulong> DeleteAsync(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) =>
-        Submit(EncodeOne(EntryKind.Delete, routing, rest, default)).Task;
+        Submit(EncodeOne(EntryKind.Delete, routing, rest, default), callerBlocks: false).Task;
 
     // Applies a batch atomically: all of it or none of it, with consecutive sequence numbers. Every key must
     // live on one shard (StorageError.CrossShardBatch otherwise). The batch may be reused once this returns.
-    public ValueTask<ulong> WriteAsync(WriteBatch batch) => Submit(EncodeBatch(batch)).Task;
+    public ValueTask<ulong> WriteAsync(WriteBatch batch) => Submit(EncodeBatch(batch), callerBlocks: false).Task;
 
     // Blocking forms, for callers on their own threads (as an embedding application's worker threads are): they
     // return when the write is durable per the mode, and the thread that completes the write wakes the caller
     // directly, without the thread-pool hop an await's continuation takes. Errors are thrown as StorageException.
     public ulong Put(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>
-        Submit(EncodeOne(EntryKind.Put, routing, rest, value)).Wait();
+        Submit(EncodeOne(EntryKind.Put, routing, rest, value), callerBlocks: true).Wait();
 
     public ulong Delete(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) =>
-        Submit(EncodeOne(EntryKind.Delete, routing, rest, default)).Wait();
+        Submit(EncodeOne(EntryKind.Delete, routing, rest, default), callerBlocks: true).Wait();
 
-    public ulong Write(WriteBatch batch) => Submit(EncodeBatch(batch)).Wait();
+    public ulong Write(WriteBatch batch) => Submit(EncodeBatch(batch), callerBlocks: true).Wait();
 
     private (ShardStore Shard, WriteRequest Request) EncodeOne(EntryKind kind, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
     {
@@ -164,7 +164,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     }
 
     // Hands the request to its shard (or fails it when the engine is closed); the caller then awaits or waits it.
-    private WriteRequest Submit((ShardStore Shard, WriteRequest Request) write)
+    private WriteRequest Submit((ShardStore Shard, WriteRequest Request) write, bool callerBlocks)
     {
         var (shard, request) = write;
         if (!_gate.TryEnter())
@@ -174,7 +174,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         }
         try
         {
-            shard.Submit(request);
+            shard.Submit(request, callerBlocks);
         }
         finally
         {

@@ -74,7 +74,9 @@ public class PooledValueTaskSourceTests
         for (int i = 0; i < 100_000; i++)
             sum += RoundTrip(pool, i, null);
         long allocatedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocatedBytes < 1024, $"{allocatedBytes} bytes allocated over 100k operations");
+        // Less than a byte per operation: one object per operation would be at least 24 bytes each (2.4 MB). A few
+        // KB can come from the runtime itself during the loop (tiering rejits), which is not the pool's doing.
+        Assert.True(allocatedBytes < 100_000, $"{allocatedBytes} bytes allocated over 100k operations");
         Assert.Single(seen);
         Assert.Equal(999L * 1000 / 2 + 99_999L * 100_000 / 2, sum);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Basalt.Engine;
 using Basalt.Engine.Storage;
@@ -50,6 +51,12 @@ public class RecoveryTests(ITestOutputHelper output) : IDisposable
                 }
             })).ToArray();
             await Task.Delay(150 + new Random(seed).Next(200));
+            // The crash must come after some writes were acknowledged: on a busy machine the writers may not even
+            // have started by the end of the delay.
+            var patience = Stopwatch.StartNew();
+            while (!Enumerable.Range(0, Writers).Any(w => Enumerable.Range(0, Keys).Any(k => Volatile.Read(ref acked[w, k]) >= 0))
+                   && patience.Elapsed < TimeSpan.FromSeconds(30))
+                await Task.Delay(5);
             _fx.Crash(); // power loss while writes are in flight
             stop.Cancel();
             await Task.WhenAll(writers);
