@@ -47,10 +47,17 @@ public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
     // Blocks the calling thread until the operation completes and returns its result (or throws its error), ending
     // the rental as GetResult does. For callers on their own threads: the completing thread sets an event this thread
     // waits on, with no thread-pool hop in between (the only continuation run inline is that event's Set, never user
-    // code). Use instead of awaiting Task, never both.
-    public T Wait()
+    // code). Use instead of awaiting Task, never both. `spins` SpinWait rounds (spinning, then yielding) come first, for
+    // completions expected within microseconds, which a sleep would delay by a wake-up (tens of microseconds).
+    public T Wait(int spins = 0)
     {
         short token = _core.Version;
+        if (spins > 0 && _core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            var spinner = new SpinWait();
+            for (int i = 0; i < spins && _core.GetStatus(token) == ValueTaskSourceStatus.Pending; i++)
+                spinner.SpinOnce(sleep1Threshold: -1);
+        }
         if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
         {
             var done = _waitEvent ??= new ManualResetEventSlim(initialState: false, spinCount: 0);
