@@ -66,7 +66,7 @@ public readonly partial struct DynamoNumber
         }
         for (int d = 0; d < _digits; d++)
         {
-            if (d == point)
+            if (d == point && point > 0)
                 destination[at++] = T.CreateTruncating('.');
             destination[at++] = T.CreateTruncating('0' + digits[d]);
         }

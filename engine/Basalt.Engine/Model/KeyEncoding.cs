@@ -109,7 +109,7 @@ public static class KeyEncoding
             }
         }
         if (last <= 0)
-            return false; // truncated, longer than 19 pairs, or a trailing 00 pair
+            return Fail(out consumed); // truncated, longer than 19 pairs, or a trailing 00 pair
         int digits = 2 * pairs;
         if (last % 10 == 0)
         {
