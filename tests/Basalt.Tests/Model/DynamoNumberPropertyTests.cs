@@ -195,6 +195,48 @@ public class DynamoNumberPropertyTests(ITestOutputHelper output)
         });
     }
 
+    // Text from number-ish characters: never throws; what parses is a fixed point of canonical text, and what is
+    // refused gets one of the four messages.
+    [Fact]
+    public void Arbitrary_text_parses_or_is_refused_without_throwing()
+    {
+        Run(Gen.Char["0123456789.eE+- x0001"].Array[0, 24], chars =>
+        {
+            string text = new(chars);
+            if (DynamoNumber.TryParse(text, out DynamoNumber n, out string? error))
+            {
+                Assert.Null(error);
+                Assert.Equal(n, DynamoNumber.Parse(n.ToString()));
+                Assert.True(decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
+                    || text.Contains("e", StringComparison.OrdinalIgnoreCase), text); // decimal only fails on exponent range
+            }
+            else
+            {
+                Assert.True(error == DynamoNumber.NotNumericMessagePrefix + text || error == DynamoNumber.OverflowMessage
+                    || error == DynamoNumber.UnderflowMessage || error == DynamoNumber.PrecisionMessage, error);
+            }
+        });
+    }
+
+    // Arbitrary bytes: the key reader never throws, and what it accepts re-encodes to exactly the bytes it consumed.
+    [Fact]
+    public void Arbitrary_bytes_decode_only_as_canonical_number_keys()
+    {
+        var tail = Gen.Byte.Array[0, 22];
+        Run(Gen.Select(Gen.Int[0, 3].Select(t => (byte)t), Gen.Byte, tail), parts =>
+        {
+            (byte tag, byte exponent, byte[] rest) = parts;
+            byte[] source = [tag, exponent, .. rest];
+            if (KeyEncoding.TryReadNumberKey(source, out DynamoNumber n, out int consumed))
+            {
+                var again = new byte[KeyEncoding.NumberKeyBytesMax];
+                int length = KeyEncoding.WriteNumberKey(n, again);
+                Assert.Equal(consumed, length);
+                Assert.True(again.AsSpan(0, length).SequenceEqual(source.AsSpan(0, consumed)));
+            }
+        });
+    }
+
     // dynalite's fitted rule, which the base-100 rule must equal everywhere.
     [Fact]
     public void Size_matches_the_fitted_formula()

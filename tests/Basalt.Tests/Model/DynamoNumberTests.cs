@@ -87,6 +87,12 @@ public class DynamoNumberTests
     }
 
     [Fact]
+    public void A_number_is_24_bytes()
+    {
+        Assert.Equal(24, System.Runtime.CompilerServices.Unsafe.SizeOf<DynamoNumber>());
+    }
+
+    [Fact]
     public void Default_is_zero_and_zero_has_no_sign()
     {
         Assert.Equal(DynamoNumber.Zero, default);
