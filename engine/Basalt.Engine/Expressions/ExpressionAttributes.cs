@@ -11,14 +11,16 @@ namespace Basalt.Engine.Expressions;
 // then CheckAllUsed (maps given without any expression, then unused names, then unused values).
 public sealed class ExpressionAttributes
 {
+    // Maps of up to LinearLookupMax entries (nearly all requests) are searched linearly, which costs less
+    // than building a dictionary per request; larger ones get a dictionary.
+    private const int LinearLookupMax = 16;
+
     private readonly Dictionary<string, int>? _nameIndex;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
     private readonly string[] _nameKeys = [];
     private readonly string[] _nameValues = [];
     private readonly bool[] _nameUsed = [];
 
     private readonly Dictionary<string, int>? _valueIndex;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _valueLookup;
     private readonly string[] _valueKeys = [];
     private readonly bool[] _valueUsed = [];
 
@@ -31,14 +33,15 @@ public sealed class ExpressionAttributes
     // order unused entries are listed in.
     public ExpressionAttributes(IEnumerable<KeyValuePair<string, string>>? names, IEnumerable<string>? valuePlaceholders)
     {
-        KeyValuePair<string, string>[]? nameList = names?.ToArray();
-        string[]? valueList = valuePlaceholders?.ToArray();
+        // Arrays are taken as they are (not copied): the request owns them and does not change them while parsing.
+        KeyValuePair<string, string>[]? nameList = names as KeyValuePair<string, string>[] ?? names?.ToArray();
+        string[]? valueList = valuePlaceholders as string[] ?? valuePlaceholders?.ToArray();
         if (nameList is { Length: 0 }) throw new ExpressionException("ExpressionAttributeNames must not be empty");
         if (valueList is { Length: 0 }) throw new ExpressionException("ExpressionAttributeValues must not be empty");
 
         if (nameList is not null)
         {
-            _nameIndex = new Dictionary<string, int>(nameList.Length, StringComparer.Ordinal);
+            if (nameList.Length > LinearLookupMax) _nameIndex = new Dictionary<string, int>(nameList.Length, StringComparer.Ordinal);
             _nameKeys = new string[nameList.Length];
             _nameValues = new string[nameList.Length];
             _nameUsed = new bool[nameList.Length];
@@ -49,25 +52,21 @@ public sealed class ExpressionAttributes
                     throw new ExpressionException($"ExpressionAttributeNames contains invalid key: Syntax error; key: \"{key}\"");
                 _nameKeys[i] = key;
                 _nameValues[i] = value;
-                _nameIndex.TryAdd(key, i);
+                _nameIndex?.TryAdd(key, i);
             }
         }
         if (valueList is not null)
         {
-            _valueIndex = new Dictionary<string, int>(valueList.Length, StringComparer.Ordinal);
+            if (valueList.Length > LinearLookupMax) _valueIndex = new Dictionary<string, int>(valueList.Length, StringComparer.Ordinal);
             _valueKeys = valueList;
             _valueUsed = new bool[valueList.Length];
             for (int i = 0; i < valueList.Length; i++)
             {
                 if (!IsPlaceholder(valueList[i], ':'))
                     throw new ExpressionException($"ExpressionAttributeValues contains invalid key: Syntax error; key: \"{valueList[i]}\"");
-                _valueIndex.TryAdd(valueList[i], i);
+                _valueIndex?.TryAdd(valueList[i], i);
             }
         }
-        _nameIndex ??= new Dictionary<string, int>(0, StringComparer.Ordinal);
-        _valueIndex ??= new Dictionary<string, int>(0, StringComparer.Ordinal);
-        _nameLookup = _nameIndex.GetAlternateLookup<ReadOnlySpan<char>>();
-        _valueLookup = _valueIndex.GetAlternateLookup<ReadOnlySpan<char>>();
         HasNames = nameList is not null;
         HasValues = valueList is not null;
     }
@@ -78,7 +77,8 @@ public sealed class ExpressionAttributes
     // Resolves a #placeholder (as written, with its '#') and marks it used.
     internal bool TryResolveName(ReadOnlySpan<char> placeholder, out string name)
     {
-        if (_nameLookup.TryGetValue(placeholder, out int i))
+        int i = Find(_nameKeys, _nameIndex, placeholder);
+        if (i >= 0)
         {
             _nameUsed[i] = true;
             name = _nameValues[i];
@@ -91,7 +91,8 @@ public sealed class ExpressionAttributes
     // Checks a :placeholder is defined, marks it used and returns the request's own string for it.
     internal bool TryUseValue(ReadOnlySpan<char> placeholder, out string key)
     {
-        if (_valueLookup.TryGetValue(placeholder, out int i))
+        int i = Find(_valueKeys, _valueIndex, placeholder);
+        if (i >= 0)
         {
             _valueUsed[i] = true;
             key = _valueKeys[i];
@@ -99,6 +100,14 @@ public sealed class ExpressionAttributes
         }
         key = "";
         return false;
+    }
+
+    private static int Find(string[] keys, Dictionary<string, int>? index, ReadOnlySpan<char> key)
+    {
+        if (index is not null) return index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out int found) ? found : -1;
+        for (int i = 0; i < keys.Length; i++)
+            if (key.SequenceEqual(keys[i])) return i;
+        return -1;
     }
 
     internal void NoteExpressionParsed() => _expressionsParsed++;

@@ -334,15 +334,19 @@ internal ref struct Parser
         Advance();
         Enter();
         Expect(TokenKind.LParen);
-        var arguments = new List<Operand>(2);
+        // Functions take one or two arguments; more only in an invalid call, which may grow the array.
+        var arguments = new Operand[2];
+        int count = 0;
         do
         {
             Operand argument = ParseOperandTerm();
-            arguments.Add(IsConditionGrammar ? ConditionOperand(argument) : UpdateOperand(argument));
+            if (count == arguments.Length) Array.Resize(ref arguments, count * 2);
+            arguments[count++] = IsConditionGrammar ? ConditionOperand(argument) : UpdateOperand(argument);
         } while (TryConsume(TokenKind.Comma));
         Expect(TokenKind.RParen);
         Exit();
-        return new CallOperand(name, arguments.ToArray());
+        if (count != arguments.Length) Array.Resize(ref arguments, count);
+        return new CallOperand(name, arguments);
     }
 
     private readonly bool IsKnownFunction(string name) => IsConditionGrammar
@@ -423,7 +427,10 @@ internal ref struct Parser
 
     private DocumentPath ParsePath()
     {
-        var elements = new List<PathElement>(4) { PathName() };
+        PathElement first = PathName();
+        // Most paths are one name: no list to grow.
+        if (_token.Kind is not (TokenKind.Dot or TokenKind.LBracket)) return new DocumentPath([first]);
+        var elements = new List<PathElement>(4) { first };
         while (true)
         {
             if (_token.Kind == TokenKind.Dot)
