@@ -16,12 +16,12 @@ internal ref struct Parser
 {
     private enum Slot
     {
-        Reserved, UnknownFunction, MisusedFunction, Section, UndefinedName, UndefinedValue, Overlap, OperandCount,
+        RedundantParentheses, Reserved, UnknownFunction, MisusedFunction, Section, UndefinedName, UndefinedValue, Overlap, OperandCount,
         Distinct, FunctionOperand, Count,
     }
 
     private static readonly Slot[] ConditionOrder =
-        [Slot.UnknownFunction, Slot.MisusedFunction, Slot.Reserved, Slot.UndefinedName, Slot.OperandCount, Slot.Distinct, Slot.FunctionOperand];
+        [Slot.RedundantParentheses, Slot.UnknownFunction, Slot.MisusedFunction, Slot.Reserved, Slot.UndefinedName, Slot.OperandCount, Slot.Distinct, Slot.FunctionOperand];
     private static readonly Slot[] UpdateOrder =
         [Slot.Reserved, Slot.UnknownFunction, Slot.Section, Slot.UndefinedName, Slot.UndefinedValue, Slot.Overlap, Slot.OperandCount, Slot.FunctionOperand];
     private static readonly Slot[] ProjectionOrder = [Slot.Reserved, Slot.UndefinedName, Slot.Overlap];
@@ -36,6 +36,8 @@ internal ref struct Parser
     private int _depth;
     private string?[]? _errors;
     private List<DocumentPath>? _paths;
+    private int _groupStart;
+    private int _groupEnd;
 
     public Parser(ReadOnlySpan<char> text, ExpressionKind kind, ExpressionAttributes attributes)
     {
@@ -49,6 +51,8 @@ internal ref struct Parser
         _depth = 0;
         _errors = null;
         _paths = null;
+        _groupStart = -1;
+        _groupEnd = -1;
     }
 
     private readonly bool IsConditionGrammar => _kind is ExpressionKind.Condition or ExpressionKind.Filter or ExpressionKind.KeyCondition;
@@ -196,10 +200,12 @@ internal ref struct Parser
     {
         if (_token.Kind == TokenKind.LParen)
         {
+            int open = _token.Start;
             Enter();
             Advance();
+            int innerStart = _token.Start;
             object inner = ParseOr();
-            Expect(TokenKind.RParen);
+            CloseGroup(open, innerStart);
             Exit();
             return inner is Operand op ? ParseComparisonTail(op) : inner;
         }
@@ -300,10 +306,12 @@ internal ref struct Parser
     private Operand ParseOperandTerm()
     {
         if (_token.Kind != TokenKind.LParen) return ParseOperand();
+        int open = _token.Start;
         Enter();
         Advance();
+        int innerStart = _token.Start;
         Operand inner = ParseOperandTerm();
-        Expect(TokenKind.RParen);
+        CloseGroup(open, innerStart);
         Exit();
         return inner;
     }
@@ -347,6 +355,19 @@ internal ref struct Parser
         Exit();
         if (count != arguments.Length) Array.Resize(ref arguments, count);
         return new CallOperand(name, arguments);
+    }
+
+    // Expects the ')' of a group opened at `open`. DynamoDB rejects a group whose whole content is another
+    // group, "((a = :v))" or "((a)) = :v": the group that closed just before this ')' (the last one recorded)
+    // started right after this group's '('.
+    private void CloseGroup(int open, int innerStart)
+    {
+        if (_token.Kind != TokenKind.RParen) throw SyntaxError();
+        if (_hasPrevious && _previous.Kind == TokenKind.RParen && _groupEnd == _previous.End && _groupStart == innerStart)
+            Note(Slot.RedundantParentheses, "The expression has redundant parentheses;");
+        _groupStart = open;
+        _groupEnd = _token.End;
+        Advance();
     }
 
     private readonly bool IsKnownFunction(string name) => IsConditionGrammar

@@ -36,10 +36,12 @@ public class ConditionParserTests
     [InlineData("size(a) BETWEEN :a AND size(b)", "(size(a) BETWEEN :a AND size(b))")]
     [InlineData("a IN (size(b), :a)", "(a IN (size(b), :a))")]
     [InlineData("(a) = (:a)", "(a = :a)")]
-    [InlineData("((a)) = ((:a))", "(a = :a)")]
-    [InlineData("((a = :a))", "(a = :a)")]
-    [InlineData("(((attribute_exists(a))))", "attribute_exists(a)")]
     [InlineData("(size(a)) = :a", "(size(a) = :a)")]
+    [InlineData("((a) = :a)", "(a = :a)")]
+    [InlineData("((a) = (:a))", "(a = :a)")]
+    [InlineData("((a = :a) AND (b = :b))", "((a = :a) AND (b = :b))")]
+    [InlineData("(NOT (a = :a))", "(NOT (a = :a))")]
+    [InlineData("(attribute_exists(a))", "attribute_exists(a)")]
     [InlineData("_x1 = :a", "(_x1 = :a)")]
     public void Parses_constructs(string text, string expected) => Assert.Equal(expected, Condition(text));
 
@@ -137,12 +139,19 @@ public class ConditionParserTests
     [InlineData("a.b[1] = a.b[1]", "The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a, b, [1]]")]
     [InlineData("#a = na", "The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [na]")]
     [InlineData("status = :a", "Attribute name is a reserved keyword; reserved keyword: status")]
+    [InlineData("((a = :a))", "The expression has redundant parentheses;")]
+    [InlineData("(((attribute_exists(a))))", "The expression has redundant parentheses;")]
+    [InlineData("((a)) = :a", "The expression has redundant parentheses;")]
+    [InlineData("a = ((:a))", "The expression has redundant parentheses;")]
+    [InlineData("b = :b AND NOT ((a = :a))", "The expression has redundant parentheses;")]
+    [InlineData("a IN (:a, ((:b)))", "The expression has redundant parentheses;")]
     [InlineData("a.Name = :a", "Attribute name is a reserved keyword; reserved keyword: Name")]
     public void Semantic_errors(string text, string error) =>
         Assert.Equal("Invalid ConditionExpression: " + error, ConditionError(text));
 
     [Theory]
     // Reported in DynamoDB's order, whatever the order in the text.
+    [InlineData("status = :zz AND foo(a) AND ((a = :a))", "The expression has redundant parentheses;")]
     [InlineData("status = :zz AND foo(a)", "Invalid function name; function: foo")]
     [InlineData("#zz = :a AND size(a)", "The function is not allowed to be used this way in an expression; function: size")]
     [InlineData("#zz = :a AND status = :a", "Attribute name is a reserved keyword; reserved keyword: status")]
