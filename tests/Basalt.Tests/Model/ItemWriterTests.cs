@@ -65,6 +65,67 @@ public class ItemWriterTests
     }
 
     [Fact]
+    public void ManyNamesAndMembersInRandomOrderAreSorted()
+    {
+        TestSeed.Run(seed =>
+        {
+            var random = new Random(seed);
+            var names = Enumerable.Range(0, 300).Select(i => $"name{random.Next(1000)}").ToArray();   // repeats included
+            var members = Enumerable.Range(0, 300).Select(i => i.ToString()).OrderBy(_ => random.Next()).ToArray();
+            using var writer = new ItemWriter();
+            writer.BeginItem();
+            var expected = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+            for (int i = 0; i < names.Length; i++)
+            {
+                writer.WriteName(names[i]);
+                writer.WriteNumber(i.ToString());
+                expected[names[i]] = N(i.ToString());
+            }
+            writer.WriteName("set");
+            writer.BeginSet(AttributeType.NS);
+            foreach (var member in members) writer.WriteNumber(member);
+            writer.EndSet();
+            expected["set"] = AttributeValue.NumberSet(members);
+            var encoded = writer.EndItem().ToArray();
+
+            Assert.Equal(expected, ItemCodec.Decode(encoded));
+            var reader = new ItemReader(encoded);
+            for (int i = 1; i < reader.Count; i++) Assert.True(reader.NameAt(i - 1).SequenceCompareTo(reader.NameAt(i)) < 0);
+            Assert.True(reader.TryGet("set"u8, out var set));
+            foreach (var member in members) Assert.True(set.AsSet().Contains(U(member)));
+        });
+    }
+
+    [Fact]
+    public void IncrementalWritingAllocatesNothingOnceWarm()
+    {
+        using var writer = new ItemWriter();
+        WriteUnsorted(writer);
+        WriteUnsorted(writer);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int length = WriteUnsorted(writer);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(length > 0);
+    }
+
+    private static int WriteUnsorted(ItemWriter writer)
+    {
+        writer.BeginItem();
+        writer.WriteName("z"u8); writer.WriteString("last"u8);
+        writer.WriteName("m"u8);
+        writer.BeginMap();
+        writer.WriteName("y"u8); writer.WriteNumber("2"u8);
+        writer.WriteName("x"u8); writer.WriteNumber("1"u8);
+        writer.EndMap();
+        writer.WriteName("s"u8);
+        writer.BeginSet(AttributeType.SS);
+        writer.WriteString("b"u8); writer.WriteString("a"u8);
+        writer.EndSet();
+        writer.WriteName("a"u8); writer.WriteBool(true);
+        return writer.EndItem().Length;
+    }
+
+    [Fact]
     public void WritesIntoABufferWriterAndASpan()
     {
         var item = EveryType();
