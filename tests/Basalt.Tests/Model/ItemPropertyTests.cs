@@ -56,7 +56,9 @@ public class ItemPropertyTests
     {
         Item.Sample(item =>
         {
-            var encoded = ItemCodec.Encode(item);
+            using var writer = new ItemWriter();
+            var encoded = writer.WriteItem(item).ToArray();
+            Assert.Equal(ItemSize.Of(encoded), writer.LastItemSize);   // the writer's running sum
             var decoded = ItemCodec.Decode(encoded);
             Assert.Equal(item.Count, decoded.Count);
             foreach (var (name, value) in item) Assert.Equal(value, decoded[name]);
@@ -93,6 +95,7 @@ public class ItemPropertyTests
             var encoded = writer.EndItem().ToArray();
             Assert.Equal(item, ItemCodec.Decode(encoded));
             Assert.Equal(ItemCodec.Encode(item).Length, encoded.Length);
+            Assert.Equal(ItemSize.Of(item), writer.LastItemSize);
         }, iter: 500, threads: 1);
     }
 }

@@ -62,6 +62,7 @@ public class ItemWriterTests
         Assert.Equal(Item(A("a", S("third")), A("b", M(A("k", N("2")))), A("c", AttributeValue.Null)), decoded);
         // The overwritten entries are gone from the bytes, not just from the table.
         Assert.Equal(ItemCodec.Encode(decoded).Length, encoded.Length);
+        Assert.Equal(ItemSize.Of(decoded), writer.LastItemSize);
     }
 
     [Fact]
