@@ -29,10 +29,10 @@ namespace Basalt.Engine.Model;
 // abandoned: call Reset (or BeginItem) before writing the next one. Dispose returns the scratch buffers.
 public sealed class ItemWriter : IDisposable
 {
-    // The scratch for one item is bounded: an encoding needs at most about 6 bytes per byte of DynamoDB item
-    // size (a NULL under a 1-byte name is 2 bytes of size, 10 of encoding), so a buffer past this bound can
-    // only hold an item over 400 KB.
-    private const int ScratchBytesMax = 16 * ItemFormat.ItemBytesMax;
+    // The scratch for one item is bounded: an encoding needs at most 21 bytes per byte of DynamoDB item size
+    // (the worst case is a list of sets holding one empty member each: 1 byte of size per element, 21 bytes of
+    // encoding), so a buffer past this bound can only hold an item over 400 KB.
+    private const int ScratchBytesMax = 24 * ItemFormat.ItemBytesMax;
 
     private byte[] _buffer;
     private int _position;

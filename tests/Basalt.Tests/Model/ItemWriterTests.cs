@@ -231,6 +231,27 @@ public class ItemWriterTests
     }
 
     [Fact]
+    public void TheItemWithTheLargestEncodingPerByteOfSizeFitsTheScratch()
+    {
+        // Sets of one empty member cost 0 bytes of size, so each list element is 1 byte of size and 21 of encoding.
+        using var writer = new ItemWriter();
+        writer.BeginItem();
+        writer.WriteName("l"u8);
+        writer.BeginList();
+        int elements = ItemFormat.ItemBytesMax - 1 - 3;
+        for (int i = 0; i < elements; i++)
+        {
+            writer.BeginSet(AttributeType.SS);
+            writer.WriteString(""u8);
+            writer.EndSet();
+        }
+        writer.EndList();
+        var encoded = writer.EndItem();
+        Assert.Equal(ItemFormat.ItemBytesMax, writer.LastItemSize);
+        Assert.True(encoded.Length > 20 * ItemFormat.ItemBytesMax);
+    }
+
+    [Fact]
     public void HugeInputStopsAtTheScratchBoundWithTheSizeError()
     {
         using var writer = new ItemWriter();
@@ -238,7 +259,7 @@ public class ItemWriterTests
         var e = Assert.Throws<ItemValidationException>(() =>
         {
             var chunk = new byte[60_000];
-            for (int i = 0; i < 1000; i++) { writer.WriteName($"n{i}"); writer.WriteBinary(chunk); }
+            for (int i = 0; i < 1000; i++) { writer.WriteName($"n{i}"); writer.WriteBinary(chunk); }   // 60 MB
         });
         Assert.Equal(ItemFormat.ItemTooLargeMessage, e.Message);
     }
