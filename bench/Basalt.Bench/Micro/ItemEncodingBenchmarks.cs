@@ -13,6 +13,8 @@ namespace Basalt.Bench.Micro;
 //   Size:              ItemSize.Of on the encoded item (part of every encode: the 400 KB check).
 //   Lookup:            in-place lookup of one top-level attribute by name (binary search over the offset
 //                      table), one present name in the middle of the order. Must show Allocated = -.
+// Measured (ShortRun, 2 shared cores, so rough): EncodeIncremental 1.6 us / 0 B, EncodeManaged 2.7 us / 176 B,
+// Size 450 ns / 0 B, Lookup 16-24 ns / 0 B.
 [MemoryDiagnoser]
 public class ItemEncodingBenchmarks
 {
