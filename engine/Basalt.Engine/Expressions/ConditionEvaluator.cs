@@ -76,8 +76,9 @@ public sealed class ConditionEvaluator
             {
                 var subject = Resolve(i.Subject, item);
                 if (!subject.Found) return false;
-                foreach (var candidate in i.Candidates)
-                    if (Equal(subject, Resolve(candidate, item))) return true;
+                var candidates = i.Candidates;
+                for (int k = 0; k < candidates.Count; k++)   // not foreach: an interface enumerator allocates
+                    if (Equal(subject, Resolve(candidates[k], item))) return true;
                 return false;
             }
             case FunctionCondition f:

@@ -311,3 +311,23 @@ public class ConditionEvaluatorTests
         Assert.True(new ConditionEvaluator(ExpressionParser.ParseCondition("#n = :v", attributes), values).Evaluate(item));
     }
 }
+
+public class ConditionEvaluatorAllocationTests
+{
+    [Fact]
+    public void Typical_condition_allocates_nothing()
+    {
+        var item = Item(("pk", S("p")), ("version", N("42")), ("tags", SS("a", "vip")), ("status", S("active")),
+                        ("doc", M(("geo", M(("lat", N("38.7")))))));
+        var condition = Condition(
+            "attribute_exists(pk) AND #v = :e AND (size(tags) < :m OR NOT contains(tags, :t)) AND #s IN (:x, :y) AND doc.geo.lat BETWEEN :lo AND :hi",
+            (":e", N("42")), (":m", N("10")), (":t", S("vip")), (":x", S("gone")), (":y", S("active")), (":lo", N("30")), (":hi", N("40")));
+        Assert.True(condition.Evaluate(item));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool result = false;
+        for (int i = 0; i < 100; i++) result |= condition.Evaluate(item);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(result);
+        Assert.Equal(0, allocated);
+    }
+}

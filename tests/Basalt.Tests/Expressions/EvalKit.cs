@@ -37,7 +37,7 @@ internal static class EvalKit
 
     public static ConditionEvaluator Condition(string text, params (string Name, AttributeValue Value)[] values)
     {
-        var (attributes, bound) = Bind(values, "#a=a #b=b");
+        var (attributes, bound) = Bind(values, "#a=a #b=b #v=version #s=status");
         return new ConditionEvaluator(ExpressionParser.ParseCondition(text, attributes), bound);
     }
 
