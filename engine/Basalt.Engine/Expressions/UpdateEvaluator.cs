@@ -81,10 +81,12 @@ public sealed class UpdateEvaluator
     // Projects an item (old or new) onto the updated paths: ReturnValues UPDATED_OLD / UPDATED_NEW.
     public ProjectionEvaluator UpdatedProjection { get; }
 
-    // item: the encoded old item, or empty for an item that does not exist yet (the caller writes the key
-    // attributes of a new item into item first, as DynamoDB creates it with its key). Returns the new item,
-    // valid until the writer's next use.
-    public ReadOnlySpan<byte> Apply(ReadOnlySpan<byte> item, ItemWriter writer)
+    // item: the encoded old item. For an item that does not exist yet, pass itemExists false and either an
+    // empty span or an item holding only its key attributes (DynamoDB creates the item with its key): then a
+    // REMOVE under a missing parent is ignored rather than refused, as DynamoDB does (Alternator's
+    // test_nested_attribute_remove_from_missing_item records it). Returns the new item, valid until the
+    // writer's next use.
+    public ReadOnlySpan<byte> Apply(ReadOnlySpan<byte> item, ItemWriter writer, bool itemExists = true)
     {
         var state = new State(item.IsEmpty ? EmptyItem : item);
 
@@ -97,7 +99,7 @@ public sealed class UpdateEvaluator
             var value = setValues[i];
             Modify(ref state, _setOrder[i].Path, _ => value, appendPastEnd: true);
         }
-        foreach (var path in _removeOrder) Modify(ref state, path, _ => null, appendPastEnd: false, missingParentIsNoOp: false);
+        foreach (var path in _removeOrder) Modify(ref state, path, _ => null, appendPastEnd: false, missingParentIsNoOp: !itemExists || item.IsEmpty);
         foreach (var action in _update.Add)
         {
             var operand = _values.GetManaged(action.ValuePlaceholder);

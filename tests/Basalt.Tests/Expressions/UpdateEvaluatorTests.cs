@@ -194,6 +194,18 @@ public class UpdateEvaluatorTests
     }
 
     [Fact]
+    public void Remove_under_a_missing_parent_is_ignored_only_for_a_missing_item()
+    {
+        using var writer = new ItemWriter();
+        var keyOnly = Item(("pk", S("p")));
+        Assert.Equal(["pk"], Decode(Updater("REMOVE x.y, z[0]", []).Apply(keyOnly, writer, itemExists: false)).Keys);
+        Assert.Empty(Decode(Updater("REMOVE x.y", []).Apply([], writer)));
+        Assert.Equal(UpdateEvaluator.InvalidPathMessage, UpdateError("REMOVE x.y", keyOnly));
+        // SET under a missing parent is refused either way.
+        Assert.Throws<ExpressionException>(() => Updater("SET x.y = :v", [(":v", N("1"))]).Apply(keyOnly, writer, itemExists: false));
+    }
+
+    [Fact]
     public void Item_size_limit_after_the_update()
     {
         // 400 KB exactly is allowed; one byte more is not.
