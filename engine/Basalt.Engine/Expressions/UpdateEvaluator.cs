@@ -62,13 +62,13 @@ public sealed class UpdateEvaluator
         {
             var type = values.Get(action.ValuePlaceholder).Type;
             if (type is not (AttributeType.N or AttributeType.SS or AttributeType.NS or AttributeType.BS))
-                throw new ExpressionException($"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: {LongTypeName(type)}");
+                throw new ExpressionException($"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: {LongTypeName(type)}, typeSet: ALLOWED_FOR_ADD_OPERAND");
         }
         foreach (var action in update.Delete)
         {
             var type = values.Get(action.ValuePlaceholder).Type;
             if (!type.IsSet())
-                throw new ExpressionException($"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: {LongTypeName(type)}");
+                throw new ExpressionException($"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: {LongTypeName(type)}, typeSet: ALLOWED_FOR_DELETE_OPERAND");
         }
 
         _setOrder = update.Set.OrderBy(a => a.Path, PathOrder.Ascending).ToArray();

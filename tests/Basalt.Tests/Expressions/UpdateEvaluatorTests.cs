@@ -141,9 +141,9 @@ public class UpdateEvaluatorTests
         Assert.Equal(UpdateEvaluator.IncorrectDataTypeMessage, UpdateError("ADD s :v", Sample, (":v", N("1"))));
         Assert.Equal(UpdateEvaluator.IncorrectDataTypeMessage, UpdateError("ADD tags :v", Sample, (":v", NS("1"))));
         Assert.Equal(UpdateEvaluator.IncorrectDataTypeMessage, UpdateError("ADD arr :v", Sample, (":v", SS("1"))));
-        Assert.Equal("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING",
+        Assert.Equal("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND",
             UpdateError("ADD n :v", Sample, (":v", S("1"))));
-        Assert.Equal("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST",
+        Assert.Equal("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST, typeSet: ALLOWED_FOR_ADD_OPERAND",
             UpdateError("ADD n :v", Sample, (":v", L())));
         Assert.Equal(DynamoNumber.OverflowMessage, UpdateError("ADD n :v", Sample, (":v", N("9.9999999999999999999999999999999999999E+125"))));
     }
@@ -158,7 +158,7 @@ public class UpdateEvaluatorTests
         Assert.False(Update("DELETE fresh :v", Sample, (":v", SS("x"))).ContainsKey("fresh"));
         Assert.Equal(UpdateEvaluator.IncorrectDataTypeMessage, UpdateError("DELETE tags :v", Sample, (":v", NS("1"))));
         Assert.Equal(UpdateEvaluator.IncorrectDataTypeMessage, UpdateError("DELETE s :v", Sample, (":v", SS("s"))));
-        Assert.Equal("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER",
+        Assert.Equal("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND",
             UpdateError("DELETE nums :v", Sample, (":v", N("1"))));
     }
 
