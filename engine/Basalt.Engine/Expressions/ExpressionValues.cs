@@ -11,7 +11,7 @@ namespace Basalt.Engine.Expressions;
 // values for the few attributes it changes.
 //
 // Encoding checks what DynamoDB checks of a value (empty sets, duplicate members, nesting): a bad value is an
-// ItemValidationException with DynamoDB's message. Numbers must already be canonical (DynamoNumber's text),
+// ExpressionException, "ExpressionAttributeValues contains invalid value: <DynamoDB's message> for key :v". Numbers must already be canonical (DynamoNumber's text),
 // as for AttributeValue everywhere. Lookup: placeholders the parser hands out are the request's own string
 // instances (ExpressionAttributes.TryUseValue), so a reference comparison usually finds them; a linear scan
 // with ordinal comparison backs it up (maps hold a handful of entries; DynamoDB allows at most a few hundred).
@@ -40,10 +40,18 @@ public sealed class ExpressionValues
             _keys[i] = list[i].Key;
             _values[i] = list[i].Value;
             // One value at a time, as the single attribute "v" of an item, then its encoded value copied out.
-            writer.BeginItem();
-            writer.WriteName("v"u8);
-            writer.WriteValue(list[i].Value);
-            var item = new ItemReader(writer.EndItem());
+            ItemReader item;
+            try
+            {
+                writer.BeginItem();
+                writer.WriteName("v"u8);
+                writer.WriteValue(list[i].Value);
+                item = new ItemReader(writer.EndItem());
+            }
+            catch (ItemValidationException e)
+            {
+                throw new ExpressionException($"ExpressionAttributeValues contains invalid value: {e.Message} for key {list[i].Key}");
+            }
             item.TryGet("v"u8, out var view);
             _starts[i] = buffer.Count;
             _lengths[i] = view.Encoded.Length;

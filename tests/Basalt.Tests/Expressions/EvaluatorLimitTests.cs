@@ -31,10 +31,11 @@ public class EvaluatorLimitTests
     [Fact]
     public void Invalid_values_are_refused_when_bound()
     {
-        var e = Assert.Throws<ItemValidationException>(() => new ExpressionValues([new(":v", SS())]));
-        Assert.Equal(ItemFormat.EmptyStringSetMessage, e.Message);
-        e = Assert.Throws<ItemValidationException>(() => new ExpressionValues([new(":v", NS("1", "1.0"))]));
-        Assert.Equal(ItemFormat.DuplicateNumberSetMessage, e.Message);
+        var e = Assert.Throws<ExpressionException>(() => new ExpressionValues([new(":ok", N("1")), new(":v", SS())]));
+        Assert.Equal("ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: " +
+                     "An string set  may not be empty for key :v", e.Message);
+        e = Assert.Throws<ExpressionException>(() => new ExpressionValues([new(":w", NS("1", "1.0"))]));
+        Assert.Equal("ExpressionAttributeValues contains invalid value: Input collection contains duplicates for key :w", e.Message);
     }
 
     [Fact]
