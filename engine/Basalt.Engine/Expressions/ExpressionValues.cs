@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Basalt.Engine.Model;
 
@@ -34,7 +35,7 @@ public sealed class ExpressionValues
         _starts = new int[list.Length];
         _lengths = new int[list.Length];
         using var writer = new ItemWriter();
-        var buffer = new List<byte>();
+        var buffer = new ArrayBufferWriter<byte>();
         for (int i = 0; i < list.Length; i++)
         {
             _keys[i] = list[i].Key;
@@ -53,11 +54,11 @@ public sealed class ExpressionValues
                 throw new ExpressionException($"ExpressionAttributeValues contains invalid value: {e.Message} for key {list[i].Key}");
             }
             item.TryGet("v"u8, out var view);
-            _starts[i] = buffer.Count;
+            _starts[i] = buffer.WrittenCount;
             _lengths[i] = view.Encoded.Length;
-            foreach (byte b in view.Encoded) buffer.Add(b);
+            buffer.Write(view.Encoded);
         }
-        _encoded = buffer.ToArray();
+        _encoded = buffer.WrittenSpan.ToArray();
     }
 
     public int Count => _keys.Length;
