@@ -103,12 +103,12 @@ public sealed class UpdateEvaluator
         foreach (var action in _update.Add)
         {
             var operand = _values.GetManaged(action.ValuePlaceholder);
-            Modify(ref state, action.Path, old => Add(old, operand), appendPastEnd: true);
+            Modify(ref state, action.Path, old => Add(old, operand), appendPastEnd: true, leafReadsOld: true);
         }
         foreach (var action in _update.Delete)
         {
             var operand = _values.GetManaged(action.ValuePlaceholder);
-            Modify(ref state, action.Path, old => Delete(old, operand), appendPastEnd: false);
+            Modify(ref state, action.Path, old => Delete(old, operand), appendPastEnd: false, leafReadsOld: true);
         }
         return state.Write(writer);
     }
@@ -199,10 +199,15 @@ public sealed class UpdateEvaluator
 
     // Applies leaf to the value at path (null when missing; a null result removes it).
     private static void Modify(ref State state, DocumentPath path, Func<AttributeValue?, AttributeValue?> leaf,
-                               bool appendPastEnd, bool missingParentIsNoOp = false)
+                               bool appendPastEnd, bool missingParentIsNoOp = false, bool leafReadsOld = false)
     {
         var elements = path.Elements;
         string name = elements[0].Name!;
+        if (elements.Length == 1 && !leafReadsOld)
+        {
+            state.Set(name, leaf(null));   // SET or REMOVE of a whole attribute: the old value is not decoded
+            return;
+        }
         var current = state.Current(name);
         if (elements.Length == 1)
         {
