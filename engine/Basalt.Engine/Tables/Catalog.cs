@@ -58,14 +58,20 @@ internal sealed class Catalog : IDisposable
         try
         {
             var c = new Change(this);
-            T result = change(c);
-            if (c.Batch.Count > 0)
+            try
             {
-                await _engine.WriteAsync(c.Batch).ConfigureAwait(false);
-                c.Publish();
+                T result = change(c);
+                if (c.Batch.Count > 0)
+                {
+                    await _engine.WriteAsync(c.Batch).ConfigureAwait(false);
+                    c.Publish();
+                }
+                return result;
             }
-            c.Batch.Dispose();
-            return result;
+            finally
+            {
+                c.Batch.Dispose();
+            }
         }
         finally
         {

@@ -75,7 +75,8 @@ internal static class ItemKeys
     public static void FromManaged(TableDefinition table, Dictionary<string, AttributeValue>? key, out KeyAttribute partitionKey, out KeyAttribute sortKey)
     {
         int expected = table.SortKey is null ? 1 : 2;
-        if (key is null || key.Count != expected) throw new ValidationException(KeyMismatchMessage);
+        if (key is null) throw new ValidationException("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null");
+        if (key.Count != expected) throw new ValidationException(KeyMismatchMessage);
         partitionKey = FromManaged(key, table.PartitionKey);
         sortKey = table.SortKey is { } sort ? FromManaged(key, sort) : KeyAttribute.None;
         Check(table, partitionKey, sortKey);
