@@ -245,6 +245,26 @@ public class TableOperationsTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_purges_more_items_than_one_batch()
+    {
+        await Db.CreateTableAsync(Table("many", ScalarAttributeType.N));
+        await Db.CreateTableAsync(Table("kept", ScalarAttributeType.N));
+        for (int i = 0; i < 3000; i++)
+            await Db.PutItemAsync(new() { TableName = "many", Item = Item(("pk", N(i.ToString()))) });
+        for (int i = 0; i < 10; i++)
+            await Db.PutItemAsync(new() { TableName = "kept", Item = Item(("pk", N(i.ToString()))) });
+        await Db.RefreshTableStatisticsAsync("many");
+        Assert.Equal(3000, Db.DescribeTable(new() { TableName = "many" }).Table.ItemCount);
+
+        await Db.DeleteTableAsync(new() { TableName = "many" });
+        long engineKeys = 0;
+        await Db.Engine.ScanAllAsync((_, _, _, _) => Interlocked.Increment(ref engineKeys));
+        Assert.Equal(10 + 1 + 1, engineKeys); // "kept"'s items, its table record, the next-id record
+        await Db.RefreshTableStatisticsAsync("kept");
+        Assert.Equal(10, Db.DescribeTable(new() { TableName = "kept" }).Table.ItemCount);
+    }
+
+    [Fact]
     public async Task Statistics_count_items_and_sizes()
     {
         await Db.CreateTableAsync(Table("stats"));
