@@ -1,0 +1,210 @@
+using Basalt.Engine.Storage;
+using Basalt.Engine.Tables;
+
+namespace Basalt.Engine.Database;
+
+// The embedded DynamoDB API: tables and items over one StorageEngine, with DynamoDB's request and response shapes,
+// validation and errors (DynamoDbException subclasses). Thread-safe: any number of callers on any threads.
+//
+// Control plane (this file): CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable. The catalog
+// (Tables/Catalog) is stored in the engine itself and loaded at open. Tables are ACTIVE as soon as CreateTable
+// returns (there is no provisioning to wait for, as in DynamoDB Local).
+// Data plane (BasaltDatabase.Items.cs): PutItem, GetItem, DeleteItem, and TryGetItem, the allocation-free read.
+//
+// Not here yet, and not pretended: expressions (condition, projection, update), UpdateItem, Query, Scan, batches,
+// transactions, indexes, streams, TTL, capacity accounting. docs/database.md and docs/compatibility.md say what is
+// missing per operation.
+public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
+{
+    private readonly StorageEngine _engine;
+    private readonly bool _ownsEngine;
+    private readonly DatabaseOptions _options;
+    private readonly Catalog _catalog;
+    private int _disposed;
+
+    private BasaltDatabase(StorageEngine engine, bool ownsEngine, DatabaseOptions options)
+    {
+        _engine = engine;
+        _ownsEngine = ownsEngine;
+        _options = options;
+        _catalog = Catalog.Load(engine);
+    }
+
+    // Over an engine the caller owns (and disposes after the database).
+    public static BasaltDatabase Open(StorageEngine engine, DatabaseOptions? options = null) => new(engine, false, options ?? new DatabaseOptions());
+
+    // Opens its own engine on the data folder; disposing the database closes it.
+    public static BasaltDatabase Open(StorageOptions storage, DatabaseOptions? options = null)
+    {
+        var engine = StorageEngine.Open(storage);
+        try
+        {
+            return new BasaltDatabase(engine, true, options ?? new DatabaseOptions());
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+    }
+
+    public StorageEngine Engine => _engine;
+
+    public async Task<CreateTableResponse> CreateTableAsync(CreateTableRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        TableValidation.CreateTable(request);
+        var now = _options.Clock();
+        var mode = request.BillingMode ?? BillingMode.Provisioned;
+        var table = await _catalog.ChangeAsync(change =>
+        {
+            if (change.TryGet(request.TableName!, out _)) throw new ResourceInUseException($"Table already exists: {request.TableName}");
+            var definition = new TableDefinition(request.TableName!, change.AllocateId(), Guid.NewGuid(), now,
+                request.KeySchema!.ToArray(), request.AttributeDefinitions!.ToArray(), mode,
+                mode == BillingMode.PayPerRequest ? new ProvisionedThroughput(0, 0) : request.ProvisionedThroughput!,
+                mode == BillingMode.PayPerRequest ? now : null, null, null);
+            change.Put(definition);
+            return definition;
+        }).ConfigureAwait(false);
+        return new CreateTableResponse(table.Describe(TableStatus.Active, _options));
+    }
+
+    public DescribeTableResponse DescribeTable(DescribeTableRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new DescribeTableResponse(Table(request.TableName).Describe(TableStatus.Active, _options));
+    }
+
+    public ListTablesResponse ListTables(ListTablesRequest? request = null)
+    {
+        request ??= new ListTablesRequest();
+        TableValidation.ListTables(request);
+        int limit = request.Limit ?? TableValidation.ListTablesLimitMax;
+        var names = _catalog.SortedNames();
+        int start = 0;
+        if (request.ExclusiveStartTableName is string after)
+        {
+            start = names.BinarySearch(after, StringComparer.Ordinal);
+            start = start >= 0 ? start + 1 : ~start;
+        }
+        var page = names.Skip(start).Take(limit).ToList();
+        // As DynamoDB: LastEvaluatedTableName only when more names follow the page.
+        string? last = start + page.Count < names.Count ? page[^1] : null;
+        return new ListTablesResponse(page, last);
+    }
+
+    // Billing mode and provisioned throughput; applied at once (the table stays ACTIVE). Index updates arrive with
+    // indexes. DynamoDB's daily limits on throughput decreases and billing switches are not enforced.
+    public async Task<UpdateTableResponse> UpdateTableAsync(UpdateTableRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Table(request.TableName);
+        var now = _options.Clock();
+        var table = await _catalog.ChangeAsync(change =>
+        {
+            if (!change.TryGet(request.TableName!, out var current)) throw ResourceNotFoundException.Table(request.TableName!);
+            var (mode, throughput) = TableValidation.UpdateTable(request, current);
+            var old = current.Throughput;
+            bool increase = throughput.ReadCapacityUnits > old.ReadCapacityUnits || throughput.WriteCapacityUnits > old.WriteCapacityUnits;
+            bool decrease = throughput.ReadCapacityUnits < old.ReadCapacityUnits || throughput.WriteCapacityUnits < old.WriteCapacityUnits;
+            var updated = current.With(mode, throughput,
+                mode == BillingMode.PayPerRequest && current.BillingMode != BillingMode.PayPerRequest ? now : current.LastUpdateToPayPerRequest,
+                mode == BillingMode.Provisioned && increase ? now : current.LastIncrease,
+                mode == BillingMode.Provisioned && decrease ? now : current.LastDecrease);
+            change.Put(updated);
+            return updated;
+        }).ConfigureAwait(false);
+        return new UpdateTableResponse(table.Describe(TableStatus.Active, _options));
+    }
+
+    // Removes the table from the catalog (durably), which makes its items unreachable at once: every item key
+    // starts with the table's id, and ids are never reused, so a new table of the same name starts empty. Then it
+    // deletes the old items by scanning each shard for keys with the table's prefix (docs/database.md, "Deleting a
+    // table"); a crash during that scan leaves unreachable garbage, never visible data. Returns the description
+    // with status DELETING, as DynamoDB does.
+    public async Task<DeleteTableResponse> DeleteTableAsync(DeleteTableRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Table(request.TableName);
+        var table = await _catalog.ChangeAsync(change =>
+        {
+            if (!change.TryGet(request.TableName!, out var current)) throw ResourceNotFoundException.Table(request.TableName!);
+            change.Remove(current.Name);
+            return current;
+        }).ConfigureAwait(false);
+        await PurgeAsync(table.Id).ConfigureAwait(false);
+        return new DeleteTableResponse(table.Describe(TableStatus.Deleting, _options));
+    }
+
+    // Counts the table's items and sums their DynamoDB sizes (a scan of every shard) for DescribeTable's ItemCount
+    // and TableSizeBytes, which DynamoDB itself refreshes only about every six hours.
+    public async Task RefreshTableStatisticsAsync(string tableName)
+    {
+        var table = Table(tableName);
+        long count = 0, bytes = 0;
+        await VisitTableKeysAsync(table.Id, (batch, routing, rest, value) =>
+        {
+            count++;
+            bytes += Model.ItemSize.Of(value);
+        }).ConfigureAwait(false);
+        Volatile.Write(ref table.ItemCount, count);
+        Volatile.Write(ref table.TableSizeBytes, bytes);
+    }
+
+    private const int PurgeBatchEntries = 1024;
+
+    private Task PurgeAsync(uint tableId) => VisitTableKeysAsync(tableId, (batch, routing, rest, _) =>
+    {
+        batch.Delete(routing, rest);
+        if (batch.Count >= PurgeBatchEntries)
+        {
+            _engine.Write(batch);
+            batch.Clear();
+        }
+    }, flush: true);
+
+    private delegate void TableKeyVisitor(WriteBatch batch, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value);
+
+    // Visits every live key of one table, shard by shard, on a dedicated thread (a long synchronous scan). A table's
+    // keys are spread over every virtual partition, so this reads every shard whole: fine for a control-plane call,
+    // and the reason DeleteTable's purge cost grows with the whole data set, not the table (docs/database.md).
+    private Task VisitTableKeysAsync(uint tableId, TableKeyVisitor visit, bool flush = false) => Task.Factory.StartNew(() =>
+    {
+        Span<byte> prefix = stackalloc byte[ItemKeys.TableIdBytes];
+        ItemKeys.WriteTablePrefix(tableId, prefix);
+        using var batch = new WriteBatch();
+        for (int shard = 0; shard < _engine.ShardCount; shard++)
+        {
+            using (var it = _engine.IterateShard(shard))
+                while (it.MoveNext())
+                    if (it.Routing.StartsWith(prefix)) visit(batch, it.Routing, it.Rest, it.Value);
+            if (flush && batch.Count > 0)
+            {
+                _engine.Write(batch);
+                batch.Clear();
+            }
+        }
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    // The table of a request, or DynamoDB's error. A name found is valid by construction, so the hot path (a hit)
+    // does no validation work and allocates nothing.
+    internal TableDefinition Table(string? name)
+    {
+        if (name is not null && _catalog.TryGet(name, out var table)) return table;
+        TableValidation.TableName(name);
+        throw ResourceNotFoundException.Table(name!);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _catalog.Dispose();
+        if (_ownsEngine) _engine.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Basalt.Engine.Database;
+
+// DynamoDB's errors as .NET exceptions. The base class carries DynamoDB's error type name (the part after '#' in
+// the JSON protocol's __type, e.g. "ResourceNotFoundException") and DynamoDB's message byte for byte; the HTTP
+// layer maps ErrorType to the wire (__type com.amazonaws.dynamodb.v20120810#<ErrorType>, or
+// com.amazon.coral.validate#ValidationException) and the status code. The embedded API throws nothing else for a
+// bad request: storage failures surface as StorageException (an operating error, HTTP 500 later).
+public abstract class DynamoDbException : Exception
+{
+    protected DynamoDbException(string errorType, string message) : base(message) => ErrorType = errorType;
+
+    public string ErrorType { get; }
+}
+
+// A request DynamoDB would refuse before touching any data (HTTP 400).
+public sealed class ValidationException(string message) : DynamoDbException("ValidationException", message);
+
+// The table (or, later, index) does not exist: "Requested resource not found: Table: X not found".
+public sealed class ResourceNotFoundException(string message) : DynamoDbException("ResourceNotFoundException", message)
+{
+    internal static ResourceNotFoundException Table(string name) => new($"Requested resource not found: Table: {name} not found");
+}
+
+// The table already exists (CreateTable), or is busy.
+public sealed class ResourceInUseException(string message) : DynamoDbException("ResourceInUseException", message);
+
+// A ConditionExpression evaluated false. Thrown once condition expressions are evaluated (a later issue); Item is
+// the current item when ReturnValuesOnConditionCheckFailure is ALL_OLD.
+public sealed class ConditionalCheckFailedException(string message, Dictionary<string, Model.AttributeValue>? item = null)
+    : DynamoDbException("ConditionalCheckFailedException", message)
+{
+    public const string DefaultMessage = "The conditional request failed";
+
+    public Dictionary<string, Model.AttributeValue>? Item { get; } = item;
+}

@@ -1,0 +1,48 @@
+namespace Basalt.Engine.Database;
+
+// Request and response shapes of the table operations, named and shaped as DynamoDB's (CreateTableRequest ...).
+// Only the members Basalt implements are here; a member added later keeps DynamoDB's name. Nullable members are
+// optional in DynamoDB's API (null = absent), so validation can tell "absent" from "empty" as DynamoDB does.
+public sealed class CreateTableRequest
+{
+    public string? TableName { get; set; }
+    public List<KeySchemaElement>? KeySchema { get; set; }
+    public List<AttributeDefinition>? AttributeDefinitions { get; set; }
+    // DynamoDB's default is PROVISIONED, which then requires ProvisionedThroughput.
+    public BillingMode? BillingMode { get; set; }
+    public ProvisionedThroughput? ProvisionedThroughput { get; set; }
+}
+
+public sealed record CreateTableResponse(TableDescription TableDescription);
+
+public sealed class DescribeTableRequest
+{
+    public string? TableName { get; set; }
+}
+
+public sealed record DescribeTableResponse(TableDescription Table);
+
+public sealed class ListTablesRequest
+{
+    public string? ExclusiveStartTableName { get; set; }
+    // 1..100; DynamoDB's default (absent) is 100.
+    public int? Limit { get; set; }
+}
+
+public sealed record ListTablesResponse(IReadOnlyList<string> TableNames, string? LastEvaluatedTableName);
+
+public sealed class UpdateTableRequest
+{
+    public string? TableName { get; set; }
+    public BillingMode? BillingMode { get; set; }
+    public ProvisionedThroughput? ProvisionedThroughput { get; set; }
+}
+
+public sealed record UpdateTableResponse(TableDescription TableDescription);
+
+public sealed class DeleteTableRequest
+{
+    public string? TableName { get; set; }
+}
+
+public sealed record DeleteTableResponse(TableDescription TableDescription);

@@ -1,0 +1,67 @@
+namespace Basalt.Engine.Database;
+
+// The control-plane vocabulary of DynamoDB's API, as plain .NET types (no AWS SDK dependency). Enum names are
+// DynamoDB's wire strings in .NET casing; WireName gives the exact wire text. The HTTP layer parses the wire strings
+// and reports an unknown one as DynamoDB does ("Member must satisfy enum value set: [...]"), so the embedded API
+// never sees an invalid enum value. Values are persisted in the catalog (Tables/CatalogFormat.cs): never reorder.
+public enum KeyType : byte
+{
+    Hash = 0,
+    Range = 1,
+}
+
+public enum ScalarAttributeType : byte
+{
+    // Same numbers as Model.AttributeType's S, N, B tags.
+    S = 1,
+    N = 2,
+    B = 3,
+}
+
+public enum BillingMode : byte
+{
+    Provisioned = 0,
+    PayPerRequest = 1,
+}
+
+public enum TableStatus : byte
+{
+    Creating = 0,
+    Active = 1,
+    Updating = 2,
+    Deleting = 3,
+}
+
+public sealed record KeySchemaElement(string AttributeName, KeyType KeyType)
+{
+    // DynamoDB's Java model's toString, as its validation messages show the value.
+    public override string ToString() => $"KeySchemaElement(attributeName={AttributeName}, keyType={KeyType.WireName()})";
+}
+
+public sealed record AttributeDefinition(string AttributeName, ScalarAttributeType AttributeType);
+
+public sealed record ProvisionedThroughput(long ReadCapacityUnits, long WriteCapacityUnits);
+
+public static class DatabaseEnums
+{
+    public static string WireName(this KeyType type) => type == KeyType.Hash ? "HASH" : "RANGE";
+
+    public static string WireName(this BillingMode mode) => mode == BillingMode.Provisioned ? "PROVISIONED" : "PAY_PER_REQUEST";
+
+    public static string WireName(this TableStatus status) => status switch
+    {
+        TableStatus.Creating => "CREATING",
+        TableStatus.Active => "ACTIVE",
+        TableStatus.Updating => "UPDATING",
+        _ => "DELETING",
+    };
+
+    public static string WireName(this ReturnValue value) => value switch
+    {
+        ReturnValue.None => "NONE",
+        ReturnValue.AllOld => "ALL_OLD",
+        ReturnValue.UpdatedOld => "UPDATED_OLD",
+        ReturnValue.AllNew => "ALL_NEW",
+        _ => "UPDATED_NEW",
+    };
+}

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Basalt.Engine.Storage;
+
+namespace Basalt.Engine.Tables;
+
+// The table catalog: every table's definition, held in memory for lookups and persisted in the storage engine
+// under the system routing part (CatalogFormat). Owned by one BasaltDatabase.
+//
+// Threads: lookups (TryGet, Names) run on any thread without a lock: the dictionary maps a name to an immutable
+// TableDefinition, replaced whole. Changes (create, replace, remove) are serialised by one async lock and are
+// published to the dictionary only after the catalog write is durable per the engine's mode, so a reader never
+// sees a table that a crash could take back.
+internal sealed class Catalog : IDisposable
+{
+    private readonly StorageEngine _engine;
+    private readonly ConcurrentDictionary<string, TableDefinition> _tables = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _changes = new(1, 1);
+    private uint _nextId;
+
+    private Catalog(StorageEngine engine, uint nextId)
+    {
+        _engine = engine;
+        _nextId = nextId;
+    }
+
+    public static Catalog Load(StorageEngine engine)
+    {
+        var next = engine.Get(CatalogFormat.Routing, CatalogFormat.NextIdRest);
+        var catalog = new Catalog(engine, next is null ? CatalogFormat.FirstTableId : CatalogFormat.DecodeNextId(next));
+        using var it = engine.Iterate(CatalogFormat.Routing, restFrom: [CatalogFormat.TableRecordTag], restTo: [CatalogFormat.TableRecordTag + 1]);
+        while (it.MoveNext())
+        {
+            string name = Encoding.UTF8.GetString(it.Rest[1..]);
+            var table = CatalogFormat.DecodeTable(name, it.Value);
+            if (table.Id >= catalog._nextId)
+                throw new StorageException(StorageError.Corruption, $"catalog: table {name} has id {table.Id}, at or above the next id {catalog._nextId}");
+            catalog._tables[name] = table;
+        }
+        return catalog;
+    }
+
+    public bool TryGet(string name, out TableDefinition table) => _tables.TryGetValue(name, out table!);
+
+    public int Count => _tables.Count;
+
+    public List<string> SortedNames()
+    {
+        var names = _tables.Keys.ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    // Runs change under the catalog lock: it sees the current definitions and returns what to write.
+    public async Task<T> ChangeAsync<T>(Func<Change, T> change)
+    {
+        await _changes.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var c = new Change(this);
+            try
+            {
+                T result = change(c);
+                if (c.Batch.Count > 0)
+                {
+                    await _engine.WriteAsync(c.Batch).ConfigureAwait(false);
+                    c.Publish();
+                }
+                return result;
+            }
+            finally
+            {
+                c.Batch.Dispose();
+            }
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    // One catalog change: writes go into one batch (all under the system routing part, so one shard: atomic).
+    internal sealed class Change(Catalog catalog)
+    {
+        public WriteBatch Batch { get; } = new();
+        private readonly List<(string Name, TableDefinition? Table)> _publish = [];
+        private uint? _nextId;
+
+        public bool TryGet(string name, out TableDefinition table) => catalog._tables.TryGetValue(name, out table!);
+
+        public uint AllocateId()
+        {
+            uint id = _nextId ?? catalog._nextId;
+            if (id == uint.MaxValue) throw new StorageException(StorageError.InvalidArgument, "catalog: table ids are exhausted");
+            _nextId = id + 1;
+            Batch.Put(CatalogFormat.Routing, CatalogFormat.NextIdRest, CatalogFormat.EncodeNextId(id + 1));
+            return id;
+        }
+
+        public void Put(TableDefinition table)
+        {
+            Batch.Put(CatalogFormat.Routing, CatalogFormat.TableRest(table.Name), CatalogFormat.EncodeTable(table));
+            _publish.Add((table.Name, table));
+        }
+
+        public void Remove(string name)
+        {
+            Batch.Delete(CatalogFormat.Routing, CatalogFormat.TableRest(name));
+            _publish.Add((name, null));
+        }
+
+        public void Publish()
+        {
+            if (_nextId is uint next) catalog._nextId = next;
+            foreach (var (name, table) in _publish)
+            {
+                if (table is null) catalog._tables.TryRemove(name, out _);
+                else catalog._tables[name] = table;
+            }
+        }
+    }
+
+    public void Dispose() => _changes.Dispose();
+}

@@ -1,0 +1,144 @@
+using System.Buffers.Binary;
+using System.Text;
+using Basalt.Engine.Database;
+using Basalt.Engine.Storage;
+
+namespace Basalt.Engine.Tables;
+
+// The catalog's records in the storage engine: the spec (docs/database.md copies it). Stateless; any thread.
+//
+// All catalog records live under one system routing part, table id 0 (user tables start at 1), so they sit on one
+// shard and a create (table record + next-id record) is one atomic write batch:
+//   routing := [table id 0: u32 BE]
+//   rest    := [0x00]                 the next-id record:  value := [format u8 = 1][next table id: u32 LE]
+//            | [0x01][table name UTF-8] a table record:    value := Table
+// Table  := [format u8 = 1][table id u32][table UUID: 16 bytes][created: i64 unix ms]
+//           [billing mode u8: 0 PROVISIONED, 1 PAY_PER_REQUEST][read units i64][write units i64]
+//           [last update to PAY_PER_REQUEST i64 unix ms][last increase i64][last decrease i64]   (-1 = never)
+//           [key count u8 = 1|2]{[key type u8: 0 HASH, 1 RANGE][name length u16][name UTF-8]}
+//           [definition count u16]{[type u8: 1 S, 2 N, 3 B][name length u16][name UTF-8]}
+//           [crc32c u32 over everything before]
+// Integers little-endian. The engine's WAL and segments checksum records too; the CRC here also catches a record
+// written by a buggy encoder, since the catalog is decoded on every open. Persisted enum values: never renumber.
+internal static class CatalogFormat
+{
+    public const byte Version = 1;
+    public static readonly byte[] Routing = [0, 0, 0, 0];
+    public static readonly byte[] NextIdRest = [0x00];
+    public const byte TableRecordTag = 0x01;
+    public const uint FirstTableId = 1;
+
+    public static byte[] TableRest(string name)
+    {
+        var rest = new byte[1 + Encoding.UTF8.GetByteCount(name)];
+        rest[0] = TableRecordTag;
+        Encoding.UTF8.GetBytes(name, rest.AsSpan(1));
+        return rest;
+    }
+
+    public static byte[] EncodeNextId(uint next)
+    {
+        var value = new byte[5];
+        value[0] = Version;
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(1), next);
+        return value;
+    }
+
+    public static uint DecodeNextId(ReadOnlySpan<byte> value) =>
+        value.Length == 5 && value[0] == Version ? BinaryPrimitives.ReadUInt32LittleEndian(value[1..])
+            : throw Corrupt("the next-table-id record is malformed");
+
+    public static byte[] EncodeTable(TableDefinition table)
+    {
+        using var stream = new MemoryStream();
+        using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        w.Write(Version);
+        w.Write(table.Id);
+        w.Write(table.TableId.ToByteArray());
+        w.Write(table.Created.ToUnixTimeMilliseconds());
+        w.Write((byte)table.BillingMode);
+        w.Write(table.Throughput.ReadCapacityUnits);
+        w.Write(table.Throughput.WriteCapacityUnits);
+        w.Write(Millis(table.LastUpdateToPayPerRequest));
+        w.Write(Millis(table.LastIncrease));
+        w.Write(Millis(table.LastDecrease));
+        w.Write((byte)table.KeySchema.Count);
+        foreach (var k in table.KeySchema)
+        {
+            w.Write((byte)k.KeyType);
+            WriteName(w, k.AttributeName);
+        }
+        w.Write((ushort)table.AttributeDefinitions.Count);
+        foreach (var d in table.AttributeDefinitions)
+        {
+            w.Write((byte)d.AttributeType);
+            WriteName(w, d.AttributeName);
+        }
+        w.Flush();
+        w.Write(Crc32C.Compute(stream.GetBuffer().AsSpan(0, (int)stream.Length)));
+        w.Flush();
+        return stream.ToArray();
+    }
+
+    public static TableDefinition DecodeTable(string name, ReadOnlySpan<byte> value)
+    {
+        if (value.Length < 4 || Crc32C.Compute(value[..^4]) != BinaryPrimitives.ReadUInt32LittleEndian(value[^4..]))
+            throw Corrupt($"the catalog record of table {name} fails its checksum");
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(value[..^4].ToArray()), Encoding.UTF8);
+            if (r.ReadByte() != Version) throw Corrupt($"the catalog record of table {name} has an unknown format");
+            uint id = r.ReadUInt32();
+            var tableId = new Guid(r.ReadBytes(16));
+            var created = DateTimeOffset.FromUnixTimeMilliseconds(r.ReadInt64());
+            var billing = (BillingMode)r.ReadByte();
+            var throughput = new ProvisionedThroughput(r.ReadInt64(), r.ReadInt64());
+            var toPayPerRequest = Time(r.ReadInt64());
+            var increase = Time(r.ReadInt64());
+            var decrease = Time(r.ReadInt64());
+            int keys = r.ReadByte();
+            var keySchema = new List<KeySchemaElement>(keys);
+            for (int i = 0; i < keys; i++)
+            {
+                var type = (KeyType)r.ReadByte();
+                keySchema.Add(new KeySchemaElement(ReadName(r), type));
+            }
+            int definitions = r.ReadUInt16();
+            var attributes = new List<AttributeDefinition>(definitions);
+            for (int i = 0; i < definitions; i++)
+            {
+                var type = (ScalarAttributeType)r.ReadByte();
+                attributes.Add(new AttributeDefinition(ReadName(r), type));
+            }
+            if (keys is < 1 or > 2 || billing > BillingMode.PayPerRequest || r.BaseStream.Position != r.BaseStream.Length
+                || keySchema.Any(k => !attributes.Any(a => a.AttributeName == k.AttributeName)))
+                throw Corrupt($"the catalog record of table {name} is malformed");
+            return new TableDefinition(name, id, tableId, created, keySchema, attributes, billing, throughput, toPayPerRequest, increase, decrease);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Corrupt($"the catalog record of table {name} is truncated");
+        }
+    }
+
+    private static long Millis(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds() ?? -1;
+
+    private static DateTimeOffset? Time(long millis) => millis < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(millis);
+
+    private static void WriteName(BinaryWriter w, string name)
+    {
+        var bytes = Encoding.UTF8.GetBytes(name);
+        w.Write((ushort)bytes.Length);
+        w.Write(bytes);
+    }
+
+    private static string ReadName(BinaryReader r)
+    {
+        int length = r.ReadUInt16();
+        var bytes = r.ReadBytes(length);
+        if (bytes.Length != length) throw new EndOfStreamException();
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    private static StorageException Corrupt(string what) => new(StorageError.Corruption, "catalog: " + what);
+}

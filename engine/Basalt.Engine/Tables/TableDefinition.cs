@@ -1,0 +1,79 @@
+using System.Text;
+using Basalt.Engine.Database;
+using Basalt.Engine.Model;
+
+namespace Basalt.Engine.Tables;
+
+// One table as the catalog holds it: immutable (UpdateTable publishes a new instance), shared by every thread that
+// touches the table. Id is the u32 that prefixes every stored key of the table's items (never reused, so a deleted
+// table's leftovers are unreachable from a new table of the same name); the key attribute names are kept as UTF-8
+// too, for in-place lookups in encoded items.
+internal sealed class TableDefinition
+{
+    public TableDefinition(string name, uint id, Guid tableId, DateTimeOffset created, IReadOnlyList<KeySchemaElement> keySchema,
+        IReadOnlyList<AttributeDefinition> attributeDefinitions, BillingMode billingMode, ProvisionedThroughput throughput,
+        DateTimeOffset? lastUpdateToPayPerRequest, DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease)
+    {
+        Name = name;
+        Id = id;
+        TableId = tableId;
+        Created = created;
+        KeySchema = keySchema;
+        AttributeDefinitions = attributeDefinitions;
+        BillingMode = billingMode;
+        Throughput = throughput;
+        LastUpdateToPayPerRequest = lastUpdateToPayPerRequest;
+        LastIncrease = lastIncrease;
+        LastDecrease = lastDecrease;
+        PartitionKey = KeyOf(keySchema[0]);
+        if (keySchema.Count == 2) SortKey = KeyOf(keySchema[1]);
+
+        KeySlot KeyOf(KeySchemaElement element) =>
+            new(element.AttributeName, Encoding.UTF8.GetBytes(element.AttributeName),
+                (AttributeType)attributeDefinitions.First(d => d.AttributeName == element.AttributeName).AttributeType);
+    }
+
+    public string Name { get; }
+    public uint Id { get; }
+    public Guid TableId { get; }
+    public DateTimeOffset Created { get; }
+    public IReadOnlyList<KeySchemaElement> KeySchema { get; }
+    public IReadOnlyList<AttributeDefinition> AttributeDefinitions { get; }
+    public BillingMode BillingMode { get; }
+    public ProvisionedThroughput Throughput { get; }
+    public DateTimeOffset? LastUpdateToPayPerRequest { get; }
+    public DateTimeOffset? LastIncrease { get; }
+    public DateTimeOffset? LastDecrease { get; }
+
+    public KeySlot PartitionKey { get; }
+    public KeySlot? SortKey { get; }
+
+    // Statistics for DescribeTable, refreshed by a scan (BasaltDatabase.RefreshTableStatisticsAsync); not persisted.
+    public long ItemCount;
+    public long TableSizeBytes;
+
+    public TableDefinition With(BillingMode billingMode, ProvisionedThroughput throughput, DateTimeOffset? lastUpdateToPayPerRequest,
+        DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease) =>
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease)
+        {
+            ItemCount = ItemCount,
+            TableSizeBytes = TableSizeBytes,
+        };
+
+    public TableDescription Describe(TableStatus status, DatabaseOptions options) => new()
+    {
+        TableName = Name,
+        TableStatus = status,
+        KeySchema = KeySchema,
+        AttributeDefinitions = AttributeDefinitions,
+        CreationDateTime = Created,
+        ItemCount = Volatile.Read(ref ItemCount),
+        TableSizeBytes = Volatile.Read(ref TableSizeBytes),
+        TableArn = $"arn:aws:dynamodb:{options.Region}:{options.AccountId}:table/{Name}",
+        TableId = TableId.ToString(),
+        BillingModeSummary = new BillingModeSummary(BillingMode, LastUpdateToPayPerRequest),
+        ProvisionedThroughput = new ProvisionedThroughputDescription(Throughput.ReadCapacityUnits, Throughput.WriteCapacityUnits, 0, LastIncrease, LastDecrease),
+    };
+
+    internal sealed record KeySlot(string Name, byte[] Utf8Name, AttributeType Type);
+}

@@ -1,0 +1,189 @@
+using Basalt.Engine.Database;
+
+namespace Basalt.Engine.Tables;
+
+// DynamoDB's validation of the table operations, with its messages. Two stages, as DynamoDB's: first the
+// member constraints of the API model (null, length, pattern, range), all collected into one
+// "N validation error(s) detected: a; b" message; then the semantic rules, first failure wins. Stateless; any thread.
+// Sources: DynamoDB's API reference and the messages real DynamoDB returns as recorded by dynalite's and moto's
+// test suites (docs/database.md lists them).
+internal static class TableValidation
+{
+    public const int TableNameLengthMin = 3;
+    public const int TableNameLengthMax = 255;
+    public const int AttributeNameLengthMax = 255; // key attribute names (DynamoDB: 1..255 for key and index attributes)
+    public const long CapacityUnitsMax = 40_000; // DynamoDB's default per-table quota
+    public const int ListTablesLimitMax = 100;
+
+    public static void CreateTable(CreateTableRequest r)
+    {
+        var errors = new Errors();
+        TableName(errors, r.TableName, "tableName");
+        if (r.AttributeDefinitions is null) errors.Add("Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null");
+        else
+            for (int i = 0; i < r.AttributeDefinitions.Count; i++)
+                AttributeName(errors, r.AttributeDefinitions[i]?.AttributeName, $"attributeDefinitions.{i + 1}.member.attributeName");
+        if (r.KeySchema is null) errors.Add("Value null at 'keySchema' failed to satisfy constraint: Member must not be null");
+        else
+        {
+            if (r.KeySchema.Count < 1)
+                errors.Add($"Value '{List(r.KeySchema)}' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1");
+            if (r.KeySchema.Count > 2)
+                errors.Add($"Value '{List(r.KeySchema)}' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2");
+            for (int i = 0; i < r.KeySchema.Count; i++)
+                AttributeName(errors, r.KeySchema[i]?.AttributeName, $"keySchema.{i + 1}.member.attributeName");
+        }
+        ProvisionedThroughput(errors, r.ProvisionedThroughput);
+        errors.ThrowIfAny();
+
+        var keySchema = r.KeySchema!;
+        var definitions = r.AttributeDefinitions!;
+        for (int i = 0; i < definitions.Count; i++)
+            for (int j = 0; j < i; j++)
+                if (definitions[i].AttributeName == definitions[j].AttributeName)
+                    throw new ValidationException("Cannot have two attributes with the same name");
+        if (keySchema[0].KeyType != KeyType.Hash)
+            throw new ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+        if (keySchema.Count == 2)
+        {
+            if (keySchema[1].KeyType != KeyType.Range)
+                throw new ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+            if (keySchema[0].AttributeName == keySchema[1].AttributeName)
+                throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+        }
+        // Without indexes every definition must be a key attribute and every key attribute defined (moto records
+        // real DynamoDB's three messages for the three ways this fails).
+        if (definitions.Count > keySchema.Count)
+            throw new ValidationException("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
+        var missing = keySchema.Where(k => !definitions.Any(d => d.AttributeName == k.AttributeName)).Select(k => k.AttributeName).ToList();
+        if (missing.Count > 0)
+        {
+            if (definitions.Count < keySchema.Count)
+                throw new ValidationException("Invalid KeySchema: Some index key attribute have no definition");
+            throw new ValidationException("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. " +
+                $"Keys: [{string.Join(", ", missing)}], AttributeDefinitions: [{string.Join(", ", definitions.Select(d => d.AttributeName))}]");
+        }
+
+        var mode = r.BillingMode ?? BillingMode.Provisioned;
+        if (mode == BillingMode.PayPerRequest && r.ProvisionedThroughput is not null)
+            throw new ValidationException("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+        if (mode == BillingMode.Provisioned && r.ProvisionedThroughput is null)
+            throw new ValidationException("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
+        ThroughputBounds(r.ProvisionedThroughput);
+    }
+
+    // Validates the request against the current table and returns the new billing mode and throughput.
+    public static (BillingMode Mode, ProvisionedThroughput Throughput) UpdateTable(UpdateTableRequest r, TableDefinition current)
+    {
+        if (r.BillingMode is null && r.ProvisionedThroughput is null)
+            throw new ValidationException("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+        var mode = r.BillingMode ?? current.BillingMode;
+        if (mode == BillingMode.PayPerRequest)
+        {
+            if (r.ProvisionedThroughput is not null)
+                throw new ValidationException("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+            return (mode, new ProvisionedThroughput(0, 0));
+        }
+        if (r.ProvisionedThroughput is null)
+        {
+            if (current.BillingMode == BillingMode.PayPerRequest)
+                throw new ValidationException("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
+            return (mode, current.Throughput); // PROVISIONED again, nothing else: DynamoDB accepts it
+        }
+        ThroughputBounds(r.ProvisionedThroughput);
+        var t = r.ProvisionedThroughput;
+        if (current.BillingMode == BillingMode.Provisioned && t == current.Throughput)
+            throw new ValidationException("The provisioned throughput for the table will not change. The requested value equals the current value. " +
+                $"Current ReadCapacityUnits provisioned for the table: {current.Throughput.ReadCapacityUnits}. Requested ReadCapacityUnits: {t.ReadCapacityUnits}. " +
+                $"Current WriteCapacityUnits provisioned for the table: {current.Throughput.WriteCapacityUnits}. Requested WriteCapacityUnits: {t.WriteCapacityUnits}. " +
+                "Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.");
+        return (mode, t);
+    }
+
+    public static void ListTables(ListTablesRequest r)
+    {
+        var errors = new Errors();
+        if (r.ExclusiveStartTableName is not null) TableName(errors, r.ExclusiveStartTableName, "exclusiveStartTableName");
+        if (r.Limit is int limit)
+        {
+            if (limit < 1) errors.Add($"Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+            if (limit > ListTablesLimitMax) errors.Add($"Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {ListTablesLimitMax}");
+        }
+        errors.ThrowIfAny();
+    }
+
+    // The table name of every other operation (DescribeTable, UpdateTable, DeleteTable, item operations).
+    public static void TableName(string? name)
+    {
+        var errors = new Errors();
+        TableName(errors, name, "tableName");
+        errors.ThrowIfAny();
+    }
+
+    private static void TableName(Errors errors, string? name, string member)
+    {
+        if (name is null)
+        {
+            errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
+            return;
+        }
+        if (!IsTableNamePattern(name))
+            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+        if (name.Length < TableNameLengthMin)
+            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {TableNameLengthMin}");
+        if (name.Length > TableNameLengthMax)
+            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {TableNameLengthMax}");
+    }
+
+    public static bool IsTableNamePattern(string name)
+    {
+        if (name.Length == 0) return false;
+        foreach (char c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')) return false;
+        return true;
+    }
+
+    private static void AttributeName(Errors errors, string? name, string member)
+    {
+        if (name is null) errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
+        else if (name.Length < 1) errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1");
+        else if (name.Length > AttributeNameLengthMax) errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {AttributeNameLengthMax}");
+    }
+
+    private static void ProvisionedThroughput(Errors errors, ProvisionedThroughput? t)
+    {
+        if (t is null) return;
+        if (t.ReadCapacityUnits < 1)
+            errors.Add($"Value '{t.ReadCapacityUnits}' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        if (t.WriteCapacityUnits < 1)
+            errors.Add($"Value '{t.WriteCapacityUnits}' at 'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    }
+
+    private static void ThroughputBounds(ProvisionedThroughput? t)
+    {
+        if (t is null) return;
+        var errors = new Errors();
+        ProvisionedThroughput(errors, t);
+        errors.ThrowIfAny();
+        if (t.ReadCapacityUnits > CapacityUnitsMax)
+            throw new ValidationException($"One or more parameter values were invalid: Given value {t.ReadCapacityUnits} for ReadCapacityUnits is out of bounds");
+        if (t.WriteCapacityUnits > CapacityUnitsMax)
+            throw new ValidationException($"One or more parameter values were invalid: Given value {t.WriteCapacityUnits} for WriteCapacityUnits is out of bounds");
+    }
+
+    private static string List(IEnumerable<KeySchemaElement> elements) => "[" + string.Join(", ", elements) + "]";
+
+    private sealed class Errors
+    {
+        private readonly List<string> _messages = [];
+
+        public void Add(string message) => _messages.Add(message);
+
+        public void ThrowIfAny()
+        {
+            if (_messages.Count == 0) return;
+            string head = _messages.Count == 1 ? "1 validation error detected: " : $"{_messages.Count} validation errors detected: ";
+            throw new ValidationException(head + string.Join("; ", _messages));
+        }
+    }
+}

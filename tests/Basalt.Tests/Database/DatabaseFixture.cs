@@ -1,0 +1,57 @@
+using Basalt.Engine.Database;
+using Basalt.Engine.Model;
+using Basalt.Engine.Storage;
+using Basalt.Tests.Storage;
+
+namespace Basalt.Tests.Database;
+
+// A BasaltDatabase over an engine on EngineFixture's in-memory file system, with a fake clock; Reopen closes both
+// and opens them again on the same files (the catalog must come back from the engine).
+public sealed class DatabaseFixture : IDisposable
+{
+    private readonly EngineFixture _engines = new();
+    private StorageEngine _engine;
+
+    public static readonly DateTimeOffset Now = new(2026, 11, 25, 3, 0, 0, TimeSpan.Zero);
+    public static readonly DatabaseOptions Options = new() { Region = "eu-west-3", AccountId = "123456789012", Clock = () => Now };
+
+    public DatabaseFixture(Durability durability = Durability.Async, int shards = 2)
+    {
+        _engine = _engines.Open(durability, shards);
+        Db = BasaltDatabase.Open(_engine, Options);
+    }
+
+    public BasaltDatabase Db { get; private set; }
+
+    public void Reopen()
+    {
+        Db.Dispose();
+        _engines.Reopen(ref _engine, Durability.Async);
+        Db = BasaltDatabase.Open(_engine, Options);
+    }
+
+    public void Dispose()
+    {
+        Db.Dispose();
+        _engines.Dispose();
+    }
+
+    public static CreateTableRequest Table(string name, ScalarAttributeType hashType = ScalarAttributeType.S, ScalarAttributeType? rangeType = null) => new()
+    {
+        TableName = name,
+        KeySchema = rangeType is null
+            ? [new("pk", KeyType.Hash)]
+            : [new("pk", KeyType.Hash), new("sk", KeyType.Range)],
+        AttributeDefinitions = rangeType is ScalarAttributeType r
+            ? [new("pk", hashType), new("sk", r)]
+            : [new("pk", hashType)],
+        BillingMode = BillingMode.PayPerRequest,
+    };
+
+    public static Dictionary<string, AttributeValue> Item(params (string Name, AttributeValue Value)[] attributes) =>
+        attributes.ToDictionary(a => a.Name, a => a.Value, StringComparer.Ordinal);
+
+    public static AttributeValue S(string s) => AttributeValue.String(s);
+    public static AttributeValue N(string n) => AttributeValue.Number(n);
+    public static AttributeValue B(params byte[] b) => AttributeValue.Binary(b);
+}
