@@ -26,6 +26,7 @@ internal sealed partial class ShardStore
     private readonly WriteRequest[] _group;
     private WriteRequest? _carry;     // dequeued but not yet logged: waits for a memtable rotation
     private string? _stallReason;
+    private readonly System.Buffers.ArrayBufferWriter<byte> _transformOutput = new(256); // writer token
 
     // Rounds a caller spends as the shard's writer: its own request, then what other callers queued meanwhile.
     private const int InlineWriterRounds = 4;
@@ -225,7 +226,22 @@ internal sealed partial class ShardStore
                 WriteRequest? request = _carry;
                 _carry = null;
                 if (request is null && !_inbox.TryDequeue(out request)) break;
-                if (bytes + request!.MemtableBytes > room)
+                if (request!.Transform is not null && !request.Transformed)
+                {
+                    // A read-modify-write decides on what every earlier write left: it starts a group of its
+                    // own, once the group before it is in the memtable (see RunTransform).
+                    if (count > 0)
+                    {
+                        _carry = request;
+                        break;
+                    }
+                    if (!RunTransform(request))
+                    {
+                        did = true;
+                        continue;
+                    }
+                }
+                if (bytes + request.MemtableBytes > room)
                 {
                     if (count > 0)
                     {
@@ -269,6 +285,12 @@ internal sealed partial class ShardStore
                         continue;
                     }
                 }
+                if (request.NoWrite)
+                {
+                    CompleteWithoutWrite(request);
+                    did = true;
+                    continue;
+                }
                 _group[count++] = request;
                 bytes += request.MemtableBytes;
             }
@@ -294,6 +316,101 @@ internal sealed partial class ShardStore
             did = true;
             if (_carry is null && count < GroupMax) return did;
         }
+    }
+
+    // Under the writer token, with no group in progress: runs a read-modify-write's transform on the key's
+    // latest value and encodes its decision as the request's payload. The value is read as of _lastSeq, the
+    // last sequence number this shard assigned, not as of _visibleSeq: every earlier group is in the memtable
+    // already (CommitGroup inserts before it returns), though some may still wait for their fsync. Deciding on
+    // those is safe because the transformed write is logged after them: it becomes durable only with them
+    // (the syncer acknowledges in log order, and recovery replays a prefix of the log), and if their fsync
+    // fails the shard refuses every later write, this one included. So no acknowledged result ever rests on a
+    // write that was lost. Returns false when the request has failed (its exception is set).
+    private bool RunTransform(WriteRequest request)
+    {
+        var transform = request.Transform!;
+        var key = request.TransformKey;
+        var output = _transformOutput;
+        output.ResetWrittenCount();
+        Version version;
+        while (true)
+        {
+            version = Volatile.Read(ref _current);
+            if (!version.TryAcquire()) continue;
+            if (ReferenceEquals(Volatile.Read(ref _current), version)) break;
+            version.Release();
+        }
+        WriteDecision decision;
+        try
+        {
+            var sink = new TransformSink(transform, output);
+            if (TryGet(version, _lastSeq, key, ref sink)) decision = sink.Decision;
+            else
+            {
+                output.ResetWrittenCount(); // a tombstone's reader may have written nothing; be sure
+                decision = transform.Apply(default, exists: false, output);
+            }
+        }
+        catch (Exception e)
+        {
+            request.SetException(e);
+            return false;
+        }
+        finally
+        {
+            version.Release();
+        }
+        request.Transformed = true;
+        switch (decision)
+        {
+            case WriteDecision.None:
+                request.NoWrite = true;
+                return true;
+            case WriteDecision.Put when output.WrittenCount > Limits.ValueBytesMax:
+                request.SetException(new StorageException(StorageError.ValueTooLarge,
+                    $"value of {output.WrittenCount} bytes exceeds the limit of {Limits.ValueBytesMax} bytes"));
+                return false;
+            case WriteDecision.Put:
+            case WriteDecision.Delete:
+                var kind = decision == WriteDecision.Put ? EntryKind.Put : EntryKind.Delete;
+                var value = decision == WriteDecision.Put ? output.WrittenSpan : default;
+                var routing = StoredKey.RoutingOf(key);
+                var rest = StoredKey.RestOf(key);
+                var payload = request.Reserve(WriteBatchFormat.HeaderBytes + WriteBatchFormat.EntryBytes(routing.Length, rest.Length, value.Length));
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload, 1);
+                WriteBatchFormat.WriteEntry(payload[WriteBatchFormat.HeaderBytes..], kind, StoredKey.VPartitionOf(key), routing, rest, value);
+                request.Count = 1;
+                request.MemtableBytes = Memtable.Memtable.EntryBytesMax(key.Length, value.Length);
+                return true;
+            default:
+                request.SetException(new StorageException(StorageError.InvalidArgument, $"a write transform returned an unknown decision {decision}"));
+                return false;
+        }
+    }
+
+    // Calls the transform while the found value's bytes are pinned.
+    private ref struct TransformSink(IWriteTransform transform, System.Buffers.ArrayBufferWriter<byte> output) : IValueSink
+    {
+        public WriteDecision Decision;
+        public void OnValue(scoped ReadOnlySpan<byte> value) => Decision = transform.Apply(value, exists: true, output);
+    }
+
+    // A read-modify-write that decided to write nothing: it is acknowledged like a write at _lastSeq, so that
+    // its result (which may rest on writes still waiting for their fsync) is not seen before they are durable.
+    private void CompleteWithoutWrite(WriteRequest request)
+    {
+        request.FirstSeq = _lastSeq;
+        if (_options.Durability == Durability.Async)
+        {
+            request.SetResult(_lastSeq);
+            return;
+        }
+        long tail = _ringTail;
+        ref var slot = ref _ring[tail & (_ringCapacity - 1)];
+        slot.Request = request;
+        slot.Wal = _wal!;
+        slot.Seq = _lastSeq;
+        Volatile.Write(ref _ringTail, tail + 1);
     }
 
     private void CommitGroup(int count, Memtable.Memtable table)

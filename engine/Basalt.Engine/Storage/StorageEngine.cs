@@ -129,6 +129,28 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
 
     public ulong Write(WriteBatch batch) => Submit(EncodeBatch(batch), callerBlocks: true).Wait(BlockingSpins);
 
+    // A read-modify-write of one key, atomic with every other write of its shard: the shard's writer reads the
+    // key's latest value, calls the transform (IWriteTransform: on the writer's thread, so quick and
+    // non-blocking) and logs its decision as the shard's next write. Completes like any write, when durable per
+    // the mode, with the write's sequence number (for a decision of None, the shard's last sequence number, once
+    // durable: a result never rests on a write that could still be lost). The transform holds its own results.
+    public ValueTask<ulong> TransformAsync(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, IWriteTransform transform) =>
+        Submit(EncodeTransform(routing, rest, transform), callerBlocks: false).Task;
+
+    public ulong Transform(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, IWriteTransform transform) =>
+        Submit(EncodeTransform(routing, rest, transform), callerBlocks: true).Wait(BlockingSpins);
+
+    private (ShardStore Shard, WriteRequest Request) EncodeTransform(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, IWriteTransform transform)
+    {
+        ArgumentNullException.ThrowIfNull(transform);
+        WriteBatch.Validate(routing, rest, default);
+        int vpartition = Partitioner.VirtualPartitionFor(routing);
+        var request = WriteRequest.Rent();
+        StoredKey.Write(request.ReserveKey(StoredKey.Length(routing.Length, rest.Length)), vpartition, routing, rest);
+        request.Transform = transform;
+        return (_shards[_partitioner.ShardOf(vpartition)], request);
+    }
+
     // A blocking caller whose write another thread completes: in Async mode that takes microseconds (the holder of
     // the shard's writer token applies it), so spin a little before sleeping; in durable modes it spans an fsync.
     private int BlockingSpins => _options.Durability == Durability.Async ? 30 : 0;

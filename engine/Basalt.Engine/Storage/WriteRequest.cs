@@ -21,6 +21,24 @@ internal sealed class WriteRequest : PooledValueTaskSource<ulong>
     public long MemtableBytes;  // worst-case arena bytes of all entries
     public ulong FirstSeq;
 
+    // A read-modify-write (StorageEngine.TransformAsync): the key whose value the transform reads; the payload
+    // is filled in by the shard's writer once the transform has decided (Transformed). A decision of None
+    // leaves NoWrite set and nothing is logged.
+    public IWriteTransform? Transform;
+    public bool Transformed;
+    public bool NoWrite;
+    private byte[] _key = [];
+    public int KeyLength;
+
+    public ReadOnlySpan<byte> TransformKey => _key.AsSpan(0, KeyLength);
+
+    public Span<byte> ReserveKey(int bytes)
+    {
+        if (_key.Length < bytes) _key = new byte[Math.Max(bytes, 64)];
+        KeyLength = bytes;
+        return _key.AsSpan(0, bytes);
+    }
+
     public ReadOnlySpan<byte> Payload => _buffer.AsSpan(0, Length);
 
     public static WriteRequest Rent() => Pool.Get();
@@ -47,6 +65,10 @@ internal sealed class WriteRequest : PooledValueTaskSource<ulong>
         Count = 0;
         MemtableBytes = 0;
         FirstSeq = 0;
+        Transform = null;
+        Transformed = false;
+        NoWrite = false;
+        KeyLength = 0;
         Pool.Return(this);
     }
 

@@ -1,0 +1,26 @@
+using System.Buffers;
+
+namespace Basalt.Engine.Storage;
+
+// What a read-modify-write transform decided: write nothing (a failed condition), put the value it wrote, or
+// delete the key.
+public enum WriteDecision : byte
+{
+    None = 0,
+    Put = 1,
+    Delete = 2,
+}
+
+// A read-modify-write of one key (StorageEngine.TransformAsync): the shard's writer calls Apply with the key's
+// latest value (as of every write the shard has logged before, acknowledged or not) and logs the decision as
+// the next write of the shard, so nothing can come between the read and the write. Apply runs on the writer's
+// thread (the shard thread or an inline caller) while it holds the writer token: it must be quick, must not
+// block, and must not call into the engine. It is called exactly once per submission unless the write fails
+// before it runs. An exception thrown by Apply fails that request only (it is rethrown to the caller) and
+// writes nothing. The implementation keeps whatever it wants to return (the old value, the decision) itself.
+public interface IWriteTransform
+{
+    // current: the value when exists, else empty. A Put writes what was written to newValue (at most
+    // Limits.ValueBytesMax bytes, else the request fails with ValueTooLarge).
+    WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue);
+}
