@@ -1,22 +1,22 @@
 using System.Runtime.CompilerServices;
+using Basalt.Engine.Expressions;
 using Basalt.Engine.Model;
 using Basalt.Engine.Storage;
 using Basalt.Engine.Tables;
 
 namespace Basalt.Engine.Database;
 
-// Item operations without expressions: PutItem, GetItem, DeleteItem, and TryGetItem (the allocation-free read).
+// Item operations: PutItem, GetItem, DeleteItem, UpdateItem, and TryGetItem (the allocation-free read).
 // Keys are validated against the table's schema (Tables/ItemKeys: DynamoDB's messages and key size limits); items
-// against DynamoDB's rules by ItemWriter (400 KB, sets, nesting), numbers canonicalised here.
+// against DynamoDB's rules by ItemWriter (400 KB, sets, nesting), numbers canonicalised here (items and
+// ExpressionAttributeValues alike).
 //
-// Seams for what comes next (each an internal method that has the current item's bytes in hand):
-//   - ConditionExpression (Put, Delete, later Update): evaluated in WriteItem against `current`, which is read
-//     whenever a condition or ALL_OLD needs it. Today only ALL_OLD reads it.
-//   - ProjectionExpression (GetItem): applied in the sink of GetItem over the stored bytes, before decoding.
-//   - UpdateItem: ReadCurrent + an update evaluator producing new bytes + WriteItem.
-//   - Query/Scan: StorageEngine.Iterate over one routing part (ItemKeys.WriteRouting) / VisitTableKeysAsync.
-// Read-then-write is not atomic against a concurrent writer of the same key yet: ALL_OLD may return an item that a
-// concurrent write replaced in between. Conditions will need the write to be checked on the key's shard thread.
+// A write that needs the current item (a ConditionExpression, ReturnValues other than NONE, any UpdateItem) is one
+// read-modify-write of its key (ItemTransform through StorageEngine.TransformAsync): the shard's writer evaluates
+// the condition and the update against the key's latest item and logs the result as the shard's next write, so
+// no other write of the key comes between the read and the write (no lost update, ALL_OLD is exactly the item
+// replaced). A plain put or delete skips the read. Expressions are parsed and checked (unused names and values,
+// literal operand types) on the request's thread before anything is submitted.
 public sealed partial class BasaltDatabase
 {
     public const string ReturnValuesPutDeleteMessage = "ReturnValues can only be ALL_OLD or NONE";
@@ -36,10 +36,22 @@ public sealed partial class BasaltDatabase
         var table = Table(request.TableName);
         bool wantOld = ReturnsOld(request.ReturnValues);
         if (request.Item is null) throw new ValidationException("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null");
+        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+            request.ConditionExpression, update: null, projection: null, keyNames: null);
         var writer = t_writer ??= new ItemWriter();
         var item = Encode(writer, request.Item);
-        var write = PutEncoded(table, item, wantOld, out var old);
-        return Complete(write, old, static old => new PutItemResponse(old));
+        if (expressions.Condition is null && !wantOld)
+            return Complete(PutEncoded(table, item, wantOld: false, out _), null, static old => new PutItemResponse(old));
+        ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
+        var transform = new ItemTransform
+        {
+            Condition = expressions.Condition,
+            PutItem = item.ToArray(),
+            KeepOld = wantOld,
+            KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
+        };
+        return CompleteTransform(Transform(table, partitionKey, sortKey, transform), transform,
+            static t => new PutItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old)));
     }
 
     // The allocation-free put: the item is the one the writer last ended (ItemWriter validated it; numbers must be
@@ -54,9 +66,16 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
+        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, values: null,
+            condition: null, update: null, request.ProjectionExpression, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
-        var sink = new DecodeSink();
-        return new GetItemResponse(TryGetItem(table, partitionKey, sortKey, ref sink) ? sink.Item : null);
+        if (expressions.Projection is null)
+        {
+            var sink = new DecodeSink();
+            return new GetItemResponse(TryGetItem(table, partitionKey, sortKey, ref sink) ? sink.Item : null);
+        }
+        var projecting = new ProjectSink(expressions.Projection, t_writer ??= new ItemWriter());
+        return new GetItemResponse(TryGetItem(table, partitionKey, sortKey, ref projecting) ? projecting.Item : null);
     }
 
     // The allocation-free read: the sink receives the item's encoded bytes (read them with ItemReader inside
@@ -75,9 +94,107 @@ public sealed partial class BasaltDatabase
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
         bool wantOld = ReturnsOld(request.ReturnValues);
+        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+            request.ConditionExpression, update: null, projection: null, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
-        var write = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true, wantOld, out var old);
-        return Complete(write, old, static old => new DeleteItemResponse(old));
+        if (expressions.Condition is null && !wantOld)
+        {
+            var write = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true, wantOld: false, out _);
+            return Complete(write, null, static old => new DeleteItemResponse(old));
+        }
+        var transform = new ItemTransform
+        {
+            Condition = expressions.Condition,
+            IsDelete = true,
+            KeepOld = wantOld,
+            KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
+        };
+        return CompleteTransform(Transform(table, partitionKey, sortKey, transform), transform,
+            static t => new DeleteItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old)));
+    }
+
+    // UpdateItem: an atomic read-modify-write of the item (see the file header). Creates the item from its key when
+    // it does not exist (and the condition, evaluated against no item, holds).
+    public ValueTask<UpdateItemResponse> UpdateItemAsync(UpdateItemRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var table = Table(request.TableName);
+        var returnValues = request.ReturnValues ?? ReturnValue.None;
+        if (!Enum.IsDefined(returnValues)) throw new ValidationException($"Unsupported ReturnValues: {returnValues}");
+        string[] keyNames = table.SortKey is null ? [table.PartitionKey.Name] : [table.PartitionKey.Name, table.SortKey.Name];
+        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+            request.ConditionExpression, request.UpdateExpression, projection: null, keyNames);
+        ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
+        var writer = t_writer ??= new ItemWriter();
+        var transform = new ItemTransform
+        {
+            Condition = expressions.Condition,
+            Update = expressions.Update,
+            KeyItem = Encode(writer, request.Key!).ToArray(),
+            KeepOld = returnValues is ReturnValue.AllOld or ReturnValue.UpdatedOld,
+            KeepNew = returnValues is ReturnValue.AllNew or ReturnValue.UpdatedNew,
+            KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
+        };
+        var write = Transform(table, partitionKey, sortKey, transform);
+        return returnValues switch
+        {
+            ReturnValue.AllOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.Old))),
+            ReturnValue.AllNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.New))),
+            ReturnValue.UpdatedOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.Old))),
+            ReturnValue.UpdatedNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.New))),
+            _ => CompleteTransform(write, transform, static _ => new UpdateItemResponse(null)),
+        };
+
+        static Dictionary<string, AttributeValue>? Decode(byte[]? item) => item is null ? null : ItemCodec.Decode(item);
+
+        // The updated paths of the item; null when none of them is there (DynamoDB then returns no Attributes).
+        static Dictionary<string, AttributeValue>? Updated(ItemTransform t, byte[]? item)
+        {
+            if (item is null || t.Update is null) return null;
+            var projected = ItemCodec.Decode(t.Update.UpdatedProjection.Project(item, t_writer ??= new ItemWriter()));
+            return projected.Count == 0 ? null : projected;
+        }
+    }
+
+    private static bool OldOnFailure(ReturnValuesOnConditionCheckFailure? value) => value switch
+    {
+        null or Database.ReturnValuesOnConditionCheckFailure.None => false,
+        Database.ReturnValuesOnConditionCheckFailure.AllOld => true,
+        _ => throw new ValidationException($"Unsupported ReturnValuesOnConditionCheckFailure: {value}"),
+    };
+
+    private ValueTask<ulong> Transform(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ItemTransform transform)
+    {
+        var buffer = t_keyBuffer ??= new byte[ItemKeys.RoutingBytesMax + ItemKeys.RestBytesMax];
+        var routing = buffer.AsSpan(0, ItemKeys.WriteRouting(table.Id, partitionKey, buffer));
+        var rest = buffer.AsSpan(ItemKeys.RoutingBytesMax, ItemKeys.WriteRest(sortKey, buffer.AsSpan(ItemKeys.RoutingBytesMax)));
+        return _engine.TransformAsync(routing, rest, transform);
+    }
+
+    // After the read-modify-write: a false condition is DynamoDB's ConditionalCheckFailedException (with the current
+    // item when ReturnValuesOnConditionCheckFailure is ALL_OLD), else the response built from the transform.
+    private static ValueTask<TResponse> CompleteTransform<TResponse>(ValueTask<ulong> write, ItemTransform transform, Func<ItemTransform, TResponse> response)
+    {
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult();
+            return new ValueTask<TResponse>(Finish(transform, response));
+        }
+        return Await(write, transform, response);
+
+        static async ValueTask<TResponse> Await(ValueTask<ulong> write, ItemTransform transform, Func<ItemTransform, TResponse> response)
+        {
+            await write.ConfigureAwait(false);
+            return Finish(transform, response);
+        }
+
+        static TResponse Finish(ItemTransform transform, Func<ItemTransform, TResponse> response)
+        {
+            if (transform.Failed)
+                throw new ConditionalCheckFailedException(ConditionalCheckFailedException.DefaultMessage,
+                    transform.Old is null ? null : ItemCodec.Decode(transform.Old));
+            return response(transform);
+        }
     }
 
     private static bool ReturnsOld(ReturnValue? returnValues) => returnValues switch
@@ -93,8 +210,8 @@ public sealed partial class BasaltDatabase
         return WriteItem(table, partitionKey, sortKey, item, delete: false, wantOld, out old);
     }
 
-    // The one write path of the item operations. `current` is read only when needed (ALL_OLD today; a condition
-    // expression will be evaluated here against it, before the write is submitted).
+    // The write path of the unconditional item operations. `current` is read only when asked for: that read is not
+    // atomic with the write (the request operations use a transform for ALL_OLD; see the file header).
     internal ValueTask<ulong> WriteItem(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ReadOnlySpan<byte> newItem,
         bool delete, bool wantOld, out byte[]? current)
     {
@@ -105,7 +222,7 @@ public sealed partial class BasaltDatabase
         return delete ? _engine.DeleteAsync(routing, rest) : _engine.PutAsync(routing, rest, newItem);
     }
 
-    // The current item's encoded bytes, or null: the input of conditions, ALL_OLD and (later) UpdateItem.
+    // The current item's encoded bytes, or null (a plain read, not atomic with any write).
     internal byte[]? ReadCurrent(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) => _engine.Get(routing, rest);
 
     private bool TryGetItem<TSink>(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ref TSink sink)
@@ -137,6 +254,60 @@ public sealed partial class BasaltDatabase
     {
         public Dictionary<string, AttributeValue>? Item;
         public void OnValue(scoped ReadOnlySpan<byte> value) => Item = ItemCodec.Decode(value);
+    }
+
+    // GetItem with a ProjectionExpression: projects the stored bytes, then decodes only what is left. An item none of
+    // whose projected paths resolve gives an empty Item, as DynamoDB does.
+    private struct ProjectSink(ProjectionEvaluator projection, ItemWriter writer) : IValueSink
+    {
+        public Dictionary<string, AttributeValue>? Item;
+        public void OnValue(scoped ReadOnlySpan<byte> value) => Item = ItemCodec.Decode(projection.Project(value, writer));
+    }
+
+    // A request's expressions, parsed and checked together (DynamoDB's order: each expression's own errors, then
+    // unused ExpressionAttributeNames, then unused values), as DynamoDB's ValidationExceptions.
+    private readonly record struct Expressions(ConditionEvaluator? Condition, UpdateEvaluator? Update, ProjectionEvaluator? Projection)
+    {
+        public static Expressions Prepare(Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values,
+            string? condition, string? update, string? projection, IReadOnlyCollection<string>? keyNames)
+        {
+            try
+            {
+                var attributes = new ExpressionAttributes(names, values?.Keys);
+                var conditionAst = condition is null ? null : ExpressionParser.ParseCondition(condition, attributes);
+                var updateAst = update is null ? null : ExpressionParser.ParseUpdate(update, attributes);
+                var projectionAst = projection is null ? null : ExpressionParser.ParseProjection(projection, attributes);
+                attributes.CheckAllUsed();
+                var encoded = values is null || values.Count == 0
+                    ? ExpressionValues.Empty
+                    : new ExpressionValues(values.Select(v => KeyValuePair.Create(v.Key, Canonical(v.Value))).ToArray());
+                return new Expressions(
+                    conditionAst is null ? null : new ConditionEvaluator(conditionAst, encoded),
+                    updateAst is null ? null : new UpdateEvaluator(updateAst, encoded, keyNames ?? []),
+                    projectionAst is null ? null : new ProjectionEvaluator(projectionAst));
+            }
+            catch (ExpressionException e)
+            {
+                throw new ValidationException(e.Message);
+            }
+        }
+
+        // ExpressionValues compares numbers by their canonical text: parse and re-format every number.
+        private static AttributeValue Canonical(AttributeValue? value)
+        {
+            if (value is null) throw new ValidationException(EmptyAttributeValueMessage);
+            return value.Type switch
+            {
+                AttributeType.N => AttributeValue.Number(CanonicalNumber(value.AsNumber())),
+                AttributeType.NS => AttributeValue.NumberSet(value.AsNumberSet().Select(CanonicalNumber).ToArray()),
+                AttributeType.M => AttributeValue.Map(value.AsMap().Select(m => KeyValuePair.Create(m.Key, Canonical(m.Value))).ToArray()),
+                AttributeType.L => AttributeValue.List(value.AsList().Select(Canonical).ToArray()),
+                _ => value,
+            };
+        }
+
+        private static string CanonicalNumber(string text) =>
+            DynamoNumber.TryParse(text, out var number, out var error) ? number.ToString() : throw new ValidationException(error!);
     }
 
     // Encodes a managed item, validating and canonicalising its numbers (ItemWriter trusts numbers to be canonical

@@ -13,15 +13,26 @@ public enum ReturnValue : byte
     UpdatedNew = 4,
 }
 
+// DynamoDB's ReturnValuesOnConditionCheckFailure: ALL_OLD puts the current item (if any) into the
+// ConditionalCheckFailedException's Item. Absent means NONE.
+public enum ReturnValuesOnConditionCheckFailure : byte
+{
+    None = 0,
+    AllOld = 1,
+}
+
 // Item operations in the managed form (AttributeValue maps). The allocation-free forms are on BasaltDatabase
-// (TryGetItem with a KeyAttribute pair and an IValueSink). Expression members (ConditionExpression,
-// ProjectionExpression, ExpressionAttributeNames/Values) are not here yet: they arrive with the evaluators, and a
-// request type never carries a member the operation ignores.
+// (TryGetItem with a KeyAttribute pair and an IValueSink). A request type never carries a member the operation
+// ignores. Conditional writes and UpdateItem are atomic read-modify-writes (StorageEngine.TransformAsync).
 public sealed class PutItemRequest
 {
     public string? TableName { get; set; }
     public Dictionary<string, AttributeValue>? Item { get; set; }
     public ReturnValue? ReturnValues { get; set; }
+    public string? ConditionExpression { get; set; }
+    public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+    public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
+    public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
 }
 
 // Attributes: the replaced item when ReturnValues is ALL_OLD and an item existed; null otherwise.
@@ -33,6 +44,8 @@ public sealed class GetItemRequest
     public Dictionary<string, AttributeValue>? Key { get; set; }
     // Accepted; every read sees the latest acknowledged write (strongly consistent) either way.
     public bool? ConsistentRead { get; set; }
+    public string? ProjectionExpression { get; set; }
+    public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
 }
 
 // Item: null when there is no such item (DynamoDB's response then has no Item member).
@@ -43,6 +56,28 @@ public sealed class DeleteItemRequest
     public string? TableName { get; set; }
     public Dictionary<string, AttributeValue>? Key { get; set; }
     public ReturnValue? ReturnValues { get; set; }
+    public string? ConditionExpression { get; set; }
+    public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+    public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
+    public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
 }
 
 public sealed record DeleteItemResponse(Dictionary<string, AttributeValue>? Attributes);
+
+// UpdateItem: applies UpdateExpression (none: the item is created with its key if absent, else left as it is)
+// when ConditionExpression holds, creating the item from its key when it does not exist.
+public sealed class UpdateItemRequest
+{
+    public string? TableName { get; set; }
+    public Dictionary<string, AttributeValue>? Key { get; set; }
+    public string? UpdateExpression { get; set; }
+    public string? ConditionExpression { get; set; }
+    public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+    public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
+    public ReturnValue? ReturnValues { get; set; }
+    public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
+}
+
+// Attributes per ReturnValues: ALL_OLD the old item, UPDATED_OLD / UPDATED_NEW the updated paths of the old / new
+// item, ALL_NEW the new item; null for NONE, or when there is nothing to return (no old item, no updated path).
+public sealed record UpdateItemResponse(Dictionary<string, AttributeValue>? Attributes);

@@ -1,0 +1,74 @@
+using System.Buffers;
+using Basalt.Engine.Expressions;
+using Basalt.Engine.Model;
+using Basalt.Engine.Storage;
+
+namespace Basalt.Engine.Database;
+
+// One conditional PutItem / DeleteItem or one UpdateItem as a read-modify-write of its key
+// (StorageEngine.TransformAsync): the shard's writer calls Apply with the current item, so the condition, the
+// update and the write see the same item and no other write of the key comes between them. Built by the
+// request's thread, applied once on the writer's thread, then read (Failed, Old, New) by the request's thread
+// after the write completed: the completion orders the fields. One per request.
+internal sealed class ItemTransform : IWriteTransform
+{
+    public ConditionEvaluator? Condition;
+    public UpdateEvaluator? Update;
+    public byte[]? PutItem;         // a put: the new item
+    public bool IsDelete;
+    public byte[]? KeyItem;         // an update: the item holding only its key, the base of an item created
+    public bool KeepOld;            // copy the old item (ALL_OLD, UPDATED_OLD)
+    public bool KeepOldOnFailure;   // ReturnValuesOnConditionCheckFailure ALL_OLD
+    public bool KeepNew;            // copy the new item (ALL_NEW, UPDATED_NEW)
+
+    public bool Failed;             // the condition was false: nothing was written
+    public byte[]? Old;
+    public byte[]? New;
+
+    // The writer's thread's own writer: a transform never runs inside another on one thread (Apply does not
+    // call the engine), and no request-thread code uses this one.
+    [ThreadStatic] private static ItemWriter? t_writer;
+
+    public WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue)
+    {
+        var item = exists ? current : default;
+        if (Condition is not null && !Condition.Evaluate(item))
+        {
+            Failed = true;
+            if (KeepOldOnFailure && exists) Old = current.ToArray();
+            return WriteDecision.None;
+        }
+        if (KeepOld && exists) Old = current.ToArray();
+        if (IsDelete) return exists ? WriteDecision.Delete : WriteDecision.None;
+
+        ReadOnlySpan<byte> result;
+        if (PutItem is not null) result = PutItem;
+        else if (Update is null) result = exists ? current : KeyItem;
+        else
+        {
+            var writer = t_writer ??= new ItemWriter();
+            try
+            {
+                result = Update.Apply(exists ? current : KeyItem, writer, itemExists: exists);
+            }
+            catch (ExpressionException e)
+            {
+                writer.Reset();
+                throw new ValidationException(e.Message);
+            }
+            catch (ItemValidationException e)
+            {
+                writer.Reset();
+                throw new ValidationException(e.Message);
+            }
+            catch
+            {
+                writer.Reset();
+                throw;
+            }
+        }
+        if (KeepNew) New = result.ToArray();
+        newValue.Write(result);
+        return WriteDecision.Put;
+    }
+}
