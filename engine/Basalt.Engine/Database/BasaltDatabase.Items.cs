@@ -36,7 +36,7 @@ public sealed partial class BasaltDatabase
         var table = Table(request.TableName);
         bool wantOld = ReturnsOld(request.ReturnValues);
         if (request.Item is null) throw new ValidationException("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null");
-        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
             request.ConditionExpression, update: null, projection: null, keyNames: null);
         var writer = t_writer ??= new ItemWriter();
         var item = Encode(writer, request.Item);
@@ -66,7 +66,7 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
-        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, values: null,
+        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, values: null,
             condition: null, update: null, request.ProjectionExpression, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         if (expressions.Projection is null)
@@ -94,7 +94,7 @@ public sealed partial class BasaltDatabase
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
         bool wantOld = ReturnsOld(request.ReturnValues);
-        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
             request.ConditionExpression, update: null, projection: null, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         if (expressions.Condition is null && !wantOld)
@@ -122,7 +122,7 @@ public sealed partial class BasaltDatabase
         var returnValues = request.ReturnValues ?? ReturnValue.None;
         if (!Enum.IsDefined(returnValues)) throw new ValidationException($"Unsupported ReturnValues: {returnValues}");
         string[] keyNames = table.SortKey is null ? [table.PartitionKey.Name] : [table.PartitionKey.Name, table.SortKey.Name];
-        var expressions = Expressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
             request.ConditionExpression, request.UpdateExpression, projection: null, keyNames);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         var writer = t_writer ??= new ItemWriter();
@@ -266,9 +266,9 @@ public sealed partial class BasaltDatabase
 
     // A request's expressions, parsed and checked together (DynamoDB's order: each expression's own errors, then
     // unused ExpressionAttributeNames, then unused values), as DynamoDB's ValidationExceptions.
-    private readonly record struct Expressions(ConditionEvaluator? Condition, UpdateEvaluator? Update, ProjectionEvaluator? Projection)
+    private readonly record struct ParsedExpressions(ConditionEvaluator? Condition, UpdateEvaluator? Update, ProjectionEvaluator? Projection)
     {
-        public static Expressions Prepare(Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values,
+        public static ParsedExpressions Prepare(Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values,
             string? condition, string? update, string? projection, IReadOnlyCollection<string>? keyNames)
         {
             try
@@ -281,7 +281,7 @@ public sealed partial class BasaltDatabase
                 var encoded = values is null || values.Count == 0
                     ? ExpressionValues.Empty
                     : new ExpressionValues(values.Select(v => KeyValuePair.Create(v.Key, Canonical(v.Value))).ToArray());
-                return new Expressions(
+                return new ParsedExpressions(
                     conditionAst is null ? null : new ConditionEvaluator(conditionAst, encoded),
                     updateAst is null ? null : new UpdateEvaluator(updateAst, encoded, keyNames ?? []),
                     projectionAst is null ? null : new ProjectionEvaluator(projectionAst));

@@ -7,7 +7,7 @@ using Basalt.Engine.Storage;
 namespace Basalt.Tests.Storage;
 
 // StorageEngine.TransformAsync: the read-modify-write request executed by the shard's writer.
-public sealed class TransformTests : IDisposable
+public sealed class WriteTransformTests : IDisposable
 {
     private readonly EngineFixture _fx = new();
 
