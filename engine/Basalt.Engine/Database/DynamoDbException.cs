@@ -24,8 +24,8 @@ public sealed class ResourceNotFoundException(string message) : DynamoDbExceptio
 // The table already exists (CreateTable), or is busy.
 public sealed class ResourceInUseException(string message) : DynamoDbException("ResourceInUseException", message);
 
-// A ConditionExpression evaluated false. Thrown once condition expressions are evaluated (a later issue); Item is
-// the current item when ReturnValuesOnConditionCheckFailure is ALL_OLD.
+// A ConditionExpression evaluated false (PutItem, DeleteItem, UpdateItem); nothing was written. Item is the current
+// item when ReturnValuesOnConditionCheckFailure is ALL_OLD and an item exists, else null.
 public sealed class ConditionalCheckFailedException(string message, Dictionary<string, Model.AttributeValue>? item = null)
     : DynamoDbException("ConditionalCheckFailedException", message)
 {
