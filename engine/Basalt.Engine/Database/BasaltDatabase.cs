@@ -9,10 +9,12 @@ namespace Basalt.Engine.Database;
 // Control plane (this file): CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable. The catalog
 // (Tables/Catalog) is stored in the engine itself and loaded at open. Tables are ACTIVE as soon as CreateTable
 // returns (there is no provisioning to wait for, as in DynamoDB Local).
-// Data plane (BasaltDatabase.Items.cs): PutItem, GetItem, DeleteItem, and TryGetItem, the allocation-free read.
+// Data plane: PutItem, GetItem, DeleteItem, UpdateItem with their expressions, and TryGetItem, the allocation-free
+// read (BasaltDatabase.Items.cs; conditional writes run as read-modify-writes on the key's shard, ItemTransform.cs);
+// Query and Scan (BasaltDatabase.Query.cs).
 //
-// Not here yet, and not pretended: expressions (condition, projection, update), UpdateItem, Query, Scan, batches,
-// transactions, indexes, streams, TTL, capacity accounting. docs/database.md and docs/compatibility.md say what is
+// Not here yet, and not pretended: batches, transactions, indexes, streams, TTL, capacity accounting, legacy
+// parameters. docs/database.md and docs/compatibility.md say what is
 // missing per operation.
 public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
 {

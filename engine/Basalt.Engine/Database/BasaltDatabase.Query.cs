@@ -1,0 +1,445 @@
+using System.Text;
+using Basalt.Engine.Expressions;
+using Basalt.Engine.Model;
+using Basalt.Engine.Shards;
+using Basalt.Engine.Storage;
+using Basalt.Engine.Tables;
+
+namespace Basalt.Engine.Database;
+
+// Query and Scan (docs/database.md, "Query and Scan"). Both are synchronous: a read runs on the caller's thread,
+// as GetItem does, and reads one page (Limit items or 1 MB of item bytes, DynamoDB's rule) per call.
+//
+// Query: the key condition is bound to the table's key schema and becomes one sort-key range [from, to) over the
+// order-preserving key encoding, read by one StorageEngine.Iterate over the partition key's routing part, forward or
+// backward. Scan: every shard in turn (shard 0 first), each in stored-key order, keeping the keys with the table's
+// 4-byte id prefix (the engine has no seek within a shard, so each page reads its shards from the start: see the
+// docs). Parallel scan assigns each virtual partition to one segment.
+//
+// Per item: ItemSize.Of for the 1 MB count, the filter evaluated in place on the stored bytes, the projection
+// written through a per-thread ItemWriter; only returned items are decoded to the managed form.
+public sealed partial class BasaltDatabase
+{
+    public const int PageBytesMax = 1024 * 1024;
+    public const int TotalSegmentsMax = 1_000_000;
+
+    public const string QueryKeyConditionMissingMessage = "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.";
+    public const string ConditionTypeMismatchMessage = "One or more parameter values were invalid: Condition parameter type does not match schema type";
+    public const string StartKeyInvalidMessage = "The provided starting key is invalid";
+    public const string StartKeyOutsideMessage = "The provided starting key is outside query boundaries based on provided conditions";
+    public const string StartKeyRangeMessage = "The provided starting key does not match the range key predicate";
+    public const string StartKeyOtherPartitionMessage = "The query can return at most one row and cannot be restarted";
+    public const string AllProjectedMessage = "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName";
+    public const string SpecificWithoutProjectionMessage = "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES";
+
+    [ThreadStatic] private static ItemWriter? t_projectionWriter;
+
+    public QueryResponse Query(QueryRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var table = Table(request.TableName);
+        CheckLimit(request.Limit, segment: null, totalSegments: null);
+        if (request.KeyConditionExpression is null) throw new ValidationException(QueryKeyConditionMissingMessage);
+        var select = CheckSelect(request.Select, request.ProjectionExpression);
+
+        KeyConditionBinding key;
+        ReadExpressions expressions;
+        try
+        {
+            var attributes = new ExpressionAttributes(request.ExpressionAttributeNames, request.ExpressionAttributeValues?.Keys);
+            var keyCondition = ExpressionParser.ParseKeyCondition(request.KeyConditionExpression, attributes);
+            var filter = request.FilterExpression is null ? null : ExpressionParser.ParseFilter(request.FilterExpression, attributes);
+            var projection = request.ProjectionExpression is null ? null : ExpressionParser.ParseProjection(request.ProjectionExpression, attributes);
+            attributes.CheckAllUsed();
+            key = keyCondition.Bind(table.PartitionKey.Name, table.SortKey?.Name);
+            expressions = ReadExpressions.Create(request.ExpressionAttributeValues, filter, projection, select);
+        }
+        catch (ExpressionException e)
+        {
+            throw new ValidationException(e.Message);
+        }
+
+        var values = expressions.Values;
+        byte[] partition = KeyBytes(values.GetManaged(key.Partition.Value), table.PartitionKey, isPartition: true);
+        var (from, to) = SortRange(key.Sort, table.SortKey, values);
+        if (expressions.FilterAst is not null) CheckFilterAvoidsKeys(expressions.FilterAst, table);
+
+        bool forward = request.ScanIndexForward ?? true;
+        if (request.ExclusiveStartKey is { } start)
+        {
+            var startKey = StartKey(table, start, scan: false);
+            if (key.Sort is null)
+            {
+                if (!startKey.Partition.AsSpan().SequenceEqual(partition)) throw new ValidationException(StartKeyOutsideMessage);
+            }
+            else
+            {
+                if (!InRange(startKey.Sort!, from, to)) throw new ValidationException(StartKeyRangeMessage);
+                if (!startKey.Partition.AsSpan().SequenceEqual(partition)) throw new ValidationException(StartKeyOtherPartitionMessage);
+            }
+            // A table without a sort key has one item per partition key: nothing follows it.
+            if (table.SortKey is null) return new QueryResponse([], 0, 0, null);
+            if (forward) from = Successor(startKey.Sort!);
+            else to = startKey.Sort;
+        }
+
+        var routing = new byte[ItemKeys.TableIdBytes + partition.Length];
+        ItemKeys.WriteTablePrefix(table.Id, routing);
+        partition.CopyTo(routing, ItemKeys.TableIdBytes);
+
+        var page = new Page(table, expressions, request.Limit ?? int.MaxValue);
+        if (from is null || to is null || from.AsSpan().SequenceCompareTo(to) < 0)
+        {
+            using var it = _engine.Iterate(routing, from, to, reverse: !forward);
+            while (it.MoveNext())
+                if (page.Add(it.Value)) break;
+        }
+        return new QueryResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey);
+    }
+
+    public ScanResponse Scan(ScanRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var table = Table(request.TableName);
+        CheckLimit(request.Limit, request.Segment, request.TotalSegments);
+        CheckSegments(request.Segment, request.TotalSegments);
+        var select = CheckSelect(request.Select, request.ProjectionExpression);
+
+        ReadExpressions expressions;
+        try
+        {
+            var attributes = new ExpressionAttributes(request.ExpressionAttributeNames, request.ExpressionAttributeValues?.Keys);
+            var filter = request.FilterExpression is null ? null : ExpressionParser.ParseFilter(request.FilterExpression, attributes);
+            var projection = request.ProjectionExpression is null ? null : ExpressionParser.ParseProjection(request.ProjectionExpression, attributes);
+            attributes.CheckAllUsed();
+            expressions = ReadExpressions.Create(request.ExpressionAttributeValues, filter, projection, select);
+        }
+        catch (ExpressionException e)
+        {
+            throw new ValidationException(e.Message);
+        }
+
+        int segment = request.Segment ?? 0, totalSegments = request.TotalSegments ?? 1;
+        // The resume point: the stored key of ExclusiveStartKey, on its shard.
+        int startShard = 0;
+        byte[]? startStoredKey = null;
+        if (request.ExclusiveStartKey is { } start)
+        {
+            var startKey = StartKey(table, start, scan: true);
+            var startRouting = new byte[ItemKeys.TableIdBytes + startKey.Partition.Length];
+            ItemKeys.WriteTablePrefix(table.Id, startRouting);
+            startKey.Partition.CopyTo(startRouting, ItemKeys.TableIdBytes);
+            int vpartition = Partitioner.VirtualPartitionFor(startRouting);
+            if (SegmentOf(vpartition, totalSegments) != segment)
+                throw new ValidationException($"{StartKeyInvalidMessage}: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {totalSegments} Segment: {segment}");
+            var rest = startKey.Sort ?? [];
+            startStoredKey = new byte[StoredKey.Length(startRouting.Length, rest.Length)];
+            StoredKey.Write(startStoredKey, vpartition, startRouting, rest);
+            startShard = _engine.ShardOf(startRouting);
+        }
+
+        var page = new Page(table, expressions, request.Limit ?? int.MaxValue);
+        Span<byte> prefix = stackalloc byte[ItemKeys.TableIdBytes];
+        ItemKeys.WriteTablePrefix(table.Id, prefix);
+        using var snapshot = _engine.GetSnapshot();
+        bool full = false;
+        for (int shard = startShard; shard < _engine.ShardCount && !full; shard++)
+        {
+            using var it = _engine.IterateShard(shard, snapshot: snapshot);
+            bool resuming = shard == startShard && startStoredKey is not null;
+            while (it.MoveNext())
+            {
+                var stored = it.StoredKey;
+                // Without a seek, a resumed page walks its first shard up to the start key (docs/database.md).
+                if (resuming)
+                {
+                    if (stored.SequenceCompareTo(startStoredKey) <= 0) continue;
+                    resuming = false;
+                }
+                if (!it.Routing.StartsWith(prefix)) continue;
+                if (totalSegments > 1 && SegmentOf(StoredKey.VPartitionOf(stored), totalSegments) != segment) continue;
+                if (page.Add(it.Value))
+                {
+                    full = true;
+                    break;
+                }
+            }
+        }
+        return new ScanResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey);
+    }
+
+    // The parallel-scan segment of a virtual partition: contiguous runs of partitions per segment, so every key
+    // belongs to exactly one segment (with more segments than partitions, some segments are empty).
+    internal static int SegmentOf(int vpartition, int totalSegments) => (int)((long)vpartition * totalSegments / Limits.VirtualPartitions);
+
+    private static void CheckLimit(int? limit, int? segment, int? totalSegments)
+    {
+        var errors = new List<string>(3);
+        if (segment is < 0)
+            errors.Add($"Value '{segment}' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0");
+        if (limit is < 1)
+            errors.Add($"Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        if (totalSegments is < 1)
+            errors.Add($"Value '{totalSegments}' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        else if (totalSegments is > TotalSegmentsMax)
+            errors.Add($"Value '{totalSegments}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to {TotalSegmentsMax}");
+        if (errors.Count > 0)
+            throw new ValidationException($"{errors.Count} validation error{(errors.Count > 1 ? "s" : "")} detected: {string.Join("; ", errors)}");
+    }
+
+    private static void CheckSegments(int? segment, int? totalSegments)
+    {
+        if (segment is not null && totalSegments is null)
+            throw new ValidationException("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+        if (segment is null && totalSegments is not null)
+            throw new ValidationException("The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
+        if (segment >= totalSegments)
+            throw new ValidationException($"The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {segment} is not less than TotalSegments: {totalSegments}");
+    }
+
+    private static Select CheckSelect(Select? select, string? projection)
+    {
+        if (projection is not null && select is { } s && s != Database.Select.SpecificAttributes)
+            throw new ValidationException("Cannot specify the ProjectionExpression when choosing to get " + s switch
+            {
+                Database.Select.Count => "only the Count",
+                Database.Select.AllAttributes => "ALL_ATTRIBUTES",
+                _ => "ALL_PROJECTED_ATTRIBUTES",
+            });
+        if (select == Database.Select.AllProjectedAttributes) throw new ValidationException(AllProjectedMessage);
+        if (select == Database.Select.SpecificAttributes && projection is null) throw new ValidationException(SpecificWithoutProjectionMessage);
+        return select ?? (projection is null ? Database.Select.AllAttributes : Database.Select.SpecificAttributes);
+    }
+
+    // A key value of a key condition in its stored form, checked against the key's schema type and DynamoDB's
+    // key rules (non-empty S/B, size limits).
+    private static byte[] KeyBytes(AttributeValue value, TableDefinition.KeySlot slot, bool isPartition)
+    {
+        if (value.Type != slot.Type) throw new ValidationException(ConditionTypeMismatchMessage);
+        byte[] bytes;
+        switch (value.Type)
+        {
+            case AttributeType.N:
+                var number = DynamoNumber.Parse(value.AsNumber());   // canonical already (ReadExpressions)
+                bytes = new byte[KeyEncoding.NumberKeyLength(number)];
+                KeyEncoding.WriteNumberKey(number, bytes);
+                return bytes;
+            case AttributeType.S:
+                bytes = Encoding.UTF8.GetBytes(value.AsString());
+                break;
+            default:
+                bytes = value.AsBinary().ToArray();
+                break;
+        }
+        if (bytes.Length == 0)
+            throw new ValidationException("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty " +
+                (value.Type == AttributeType.S ? "string" : "binary") + $" value. Key: {slot.Name}");
+        if (isPartition && bytes.Length > ItemKeys.PartitionKeyBytesMax) throw new ValidationException(ItemKeys.HashKeyTooLargeMessage);
+        if (!isPartition && bytes.Length > ItemKeys.SortKeyBytesMax) throw new ValidationException(ItemKeys.RangeKeyTooLargeMessage);
+        return bytes;
+    }
+
+    // The sort-key condition as a range of stored sort keys: from inclusive, to exclusive, null for open. The
+    // smallest key above x is x + 0x00, so "<= x" ends before Successor(x) and "> x" starts there.
+    private static (byte[]? From, byte[]? To) SortRange(KeyConditionPart? sort, TableDefinition.KeySlot? slot, ExpressionValues values)
+    {
+        if (sort is null || slot is null) return (null, null);
+        var value = values.GetManaged(sort.Value);
+        if (sort.Operator == KeyOperator.BeginsWith && value.Type == AttributeType.N)
+            throw new ValidationException("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
+        var bound = KeyBytes(value, slot, isPartition: false);
+        switch (sort.Operator)
+        {
+            case KeyOperator.Equal: return (bound, Successor(bound));
+            case KeyOperator.Less: return (null, bound);
+            case KeyOperator.LessOrEqual: return (null, Successor(bound));
+            case KeyOperator.Greater: return (Successor(bound), null);
+            case KeyOperator.GreaterOrEqual: return (bound, null);
+            case KeyOperator.BeginsWith: return (bound, PrefixSuccessor(bound));
+            default:
+                var upperValue = values.GetManaged(sort.UpperValue!);
+                var upper = KeyBytes(upperValue, slot, isPartition: false);
+                if (bound.AsSpan().SequenceCompareTo(upper) > 0)
+                    throw new ValidationException("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; " +
+                        $"lower bound operand: AttributeValue: {{{Render(value)}}}, upper bound operand: AttributeValue: {{{Render(upperValue)}}}");
+                return (bound, Successor(upper));
+        }
+    }
+
+    private static string Render(AttributeValue value) => value.Type switch
+    {
+        AttributeType.N => $"N:{value.AsNumber()}",
+        AttributeType.S => $"S:{value.AsString()}",
+        _ => $"B:{Convert.ToBase64String(value.AsBinary().Span)}",
+    };
+
+    private static byte[] Successor(byte[] key)
+    {
+        var next = new byte[key.Length + 1];
+        key.CopyTo(next, 0);
+        return next;
+    }
+
+    // The first key that does not start with the prefix, or null when every longer key does (all 0xFF).
+    private static byte[]? PrefixSuccessor(byte[] prefix)
+    {
+        int n = prefix.Length;
+        while (n > 0 && prefix[n - 1] == 0xFF) n--;
+        if (n == 0) return null;
+        var next = prefix.AsSpan(0, n).ToArray();
+        next[n - 1]++;
+        return next;
+    }
+
+    private static bool InRange(byte[] key, byte[]? from, byte[]? to) =>
+        (from is null || key.AsSpan().SequenceCompareTo(from) >= 0) && (to is null || key.AsSpan().SequenceCompareTo(to) < 0);
+
+    // DynamoDB refuses a Query filter that names a key attribute (partition key checked first).
+    private static void CheckFilterAvoidsKeys(Condition filter, TableDefinition table)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        Collect(filter, names);
+        foreach (var name in table.SortKey is { } sort ? [table.PartitionKey.Name, sort.Name] : new[] { table.PartitionKey.Name })
+            if (names.Contains(name))
+                throw new ValidationException($"Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}");
+
+        static void Collect(Condition condition, HashSet<string> names)
+        {
+            switch (condition)
+            {
+                case AndCondition a: Collect(a.Left, names); Collect(a.Right, names); break;
+                case OrCondition o: Collect(o.Left, names); Collect(o.Right, names); break;
+                case NotCondition n: Collect(n.Operand, names); break;
+                case ComparisonCondition c: Add(c.Left, names); Add(c.Right, names); break;
+                case BetweenCondition b: Add(b.Subject, names); Add(b.Lower, names); Add(b.Upper, names); break;
+                case InCondition i:
+                    Add(i.Subject, names);
+                    foreach (var candidate in i.Candidates) Add(candidate, names);
+                    break;
+                case FunctionCondition f:
+                    foreach (var argument in f.Arguments) Add(argument, names);
+                    break;
+            }
+        }
+
+        static void Add(Operand operand, HashSet<string> names)
+        {
+            if (operand is PathOperand p) names.Add(p.Path.TopLevelName);
+            else if (operand is SizeOperand s) Add(s.Argument, names);
+        }
+    }
+
+    private sealed record StartKeyBytes(byte[] Partition, byte[]? Sort);
+
+    // ExclusiveStartKey: exactly the table's key attributes, with the schema's types, as stored key bytes.
+    private static StartKeyBytes StartKey(TableDefinition table, Dictionary<string, AttributeValue> start, bool scan)
+    {
+        int expected = table.SortKey is null ? 1 : 2;
+        string mismatch = $"{StartKeyInvalidMessage}: {ItemKeys.KeyMismatchMessage}";
+        if (start.Count != expected || !start.ContainsKey(table.PartitionKey.Name) || (table.SortKey is { } s && !start.ContainsKey(s.Name)))
+            throw new ValidationException(scan ? mismatch : StartKeyInvalidMessage);
+        try
+        {
+            ItemKeys.FromManaged(table, start, out var partitionKey, out var sortKey);
+            var partition = new byte[ItemKeys.RoutingLength(partitionKey)];
+            int length = ItemKeys.WriteRouting(0, partitionKey, partition);
+            byte[]? sort = null;
+            if (!sortKey.IsAbsent)
+            {
+                sort = new byte[ItemKeys.RestLength(sortKey)];
+                ItemKeys.WriteRest(sortKey, sort);
+            }
+            return new StartKeyBytes(partition.AsSpan(ItemKeys.TableIdBytes, length - ItemKeys.TableIdBytes).ToArray(), sort);
+        }
+        catch (ValidationException e)
+        {
+            throw new ValidationException($"{StartKeyInvalidMessage}: {e.Message}");
+        }
+    }
+
+    // A request's expressions bound for evaluation: values canonicalised and encoded once, evaluators built once.
+    private sealed class ReadExpressions
+    {
+        public required ExpressionValues Values { get; init; }
+        public Condition? FilterAst { get; init; }
+        public ConditionEvaluator? Filter { get; init; }
+        public ProjectionEvaluator? Projection { get; init; }
+        public bool CountOnly { get; init; }
+
+        public static ReadExpressions Create(Dictionary<string, AttributeValue>? values, Condition? filter, ProjectionExpression? projection, Select select)
+        {
+            var bound = values is null ? ExpressionValues.Empty : new ExpressionValues(values.Select(v => KeyValuePair.Create(v.Key, Canonical(v.Key, v.Value))).ToArray());
+            return new ReadExpressions
+            {
+                Values = bound,
+                FilterAst = filter,
+                Filter = filter is null ? null : new ConditionEvaluator(filter, bound, ExpressionKind.Filter),
+                Projection = projection is null ? null : new ProjectionEvaluator(projection),
+                CountOnly = select == Database.Select.Count,
+            };
+        }
+
+        // ExpressionValues needs canonical numbers (as stored items have), so "1.0" compares as "1".
+        private static AttributeValue Canonical(string key, AttributeValue? value)
+        {
+            if (value is null)
+                throw new ExpressionException($"ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes for key {key}");
+            switch (value.Type)
+            {
+                case AttributeType.N: return AttributeValue.Number(Number(value.AsNumber()));
+                case AttributeType.NS: return AttributeValue.NumberSet(value.AsNumberSet().Select(Number));
+                case AttributeType.L: return AttributeValue.List(value.AsList().Select(e => Canonical(key, e)));
+                case AttributeType.M: return AttributeValue.Map(value.AsMap().Select(e => KeyValuePair.Create(e.Key, Canonical(key, e.Value))));
+                default: return value;
+            }
+        }
+
+        private static string Number(string text) =>
+            DynamoNumber.TryParse(text, out var number, out var error) ? number.ToString() : throw new ValidationException(error!);
+    }
+
+    // One page being read: counts, the 1 MB budget, the items kept, and where the page stopped.
+    private sealed class Page(TableDefinition table, ReadExpressions expressions, int limit)
+    {
+        private long _bytes;
+
+        public List<Dictionary<string, AttributeValue>> Items { get; } = [];
+        public int Count { get; private set; }
+        public int Scanned { get; private set; }
+        public Dictionary<string, AttributeValue>? LastEvaluatedKey { get; private set; }
+
+        // Reads one item; true when the page is full (Limit items read or 1 MB reached), and then the item's key is
+        // the LastEvaluatedKey (DynamoDB returns it whenever the page stops there, even if no item follows).
+        public bool Add(ReadOnlySpan<byte> item)
+        {
+            Scanned++;
+            _bytes += ItemSize.Of(item);
+            if (expressions.Filter is null || expressions.Filter.Evaluate(item))
+            {
+                Count++;
+                if (!expressions.CountOnly)
+                {
+                    if (expressions.Projection is null) Items.Add(ItemCodec.Decode(item));
+                    else Items.Add(ItemCodec.Decode(expressions.Projection.Project(item, t_projectionWriter ??= new ItemWriter())));
+                }
+            }
+            if (Scanned < limit && _bytes < PageBytesMax) return false;
+            LastEvaluatedKey = KeyOf(item);
+            return true;
+        }
+
+        private Dictionary<string, AttributeValue> KeyOf(ReadOnlySpan<byte> item)
+        {
+            var reader = new ItemReader(item);
+            var key = new Dictionary<string, AttributeValue>(2);
+            reader.TryGet(table.PartitionKey.Utf8Name, out var partition);
+            key[table.PartitionKey.Name] = ItemCodec.DecodeValue(partition);
+            if (table.SortKey is { } sort)
+            {
+                reader.TryGet(sort.Utf8Name, out var value);
+                key[sort.Name] = ItemCodec.DecodeValue(value);
+            }
+            return key;
+        }
+    }
+}
