@@ -143,21 +143,21 @@ public sealed partial class BasaltDatabase
         ItemKeys.WriteTablePrefix(table.Id, prefix);
         using var snapshot = _engine.GetSnapshot();
         bool full = false;
+        // A segment owns a contiguous run of virtual partitions, and a stored key starts with its partition: on each
+        // shard the segment is one key range, and a resumed page seeks just past its start key.
+        var (segmentLower, segmentUpper) = SegmentRange(segment, totalSegments);
         for (int shard = startShard; shard < _engine.ShardCount && !full; shard++)
         {
-            using var it = _engine.IterateShard(shard, snapshot: snapshot);
-            bool resuming = shard == startShard && startStoredKey is not null;
+            byte[] lower = segmentLower;
+            if (shard == startShard && startStoredKey is not null)
+            {
+                lower = new byte[startStoredKey.Length + 1]; // the start key's immediate successor
+                startStoredKey.CopyTo(lower, 0);
+            }
+            using var it = _engine.IterateShard(shard, lower, segmentUpper, snapshot: snapshot);
             while (it.MoveNext())
             {
-                var stored = it.StoredKey;
-                // Without a seek, a resumed page walks its first shard up to the start key (docs/database.md).
-                if (resuming)
-                {
-                    if (stored.SequenceCompareTo(startStoredKey) <= 0) continue;
-                    resuming = false;
-                }
                 if (!it.Routing.StartsWith(prefix)) continue;
-                if (totalSegments > 1 && SegmentOf(StoredKey.VPartitionOf(stored), totalSegments) != segment) continue;
                 if (page.Add(it.Value))
                 {
                     full = true;
@@ -166,6 +166,24 @@ public sealed partial class BasaltDatabase
             }
         }
         return new ScanResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey);
+    }
+
+    // The stored-key range [lower, upper) of a segment's virtual partitions; an empty upper: to the end.
+    private static (byte[] Lower, byte[] Upper) SegmentRange(int segment, int totalSegments)
+    {
+        // The first partition p with SegmentOf(p) >= s is ceil(s * VirtualPartitions / totalSegments).
+        static int FirstPartition(int s, int total) => (int)(((long)s * Limits.VirtualPartitions + total - 1) / total);
+        int first = FirstPartition(segment, totalSegments), next = FirstPartition(segment + 1, totalSegments);
+        var lower = new byte[2];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(lower, (ushort)Math.Min(first, Limits.VirtualPartitions - 1));
+        if (first >= Limits.VirtualPartitions) lower = [0xFF, 0xFF, 0xFF]; // beyond every stored key: an empty segment
+        byte[] upper = [];
+        if (next < Limits.VirtualPartitions)
+        {
+            upper = new byte[2];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(upper, (ushort)next);
+        }
+        return (lower, upper);
     }
 
     // The parallel-scan segment of a virtual partition: contiguous runs of partitions per segment, so every key

@@ -307,6 +307,16 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         return NewIterator(shard, [], null, reverse, snapshot);
     }
 
+    // Iterates the live keys of one shard whose stored keys are in [lower, upper) (an empty upper: no bound), in
+    // stored-key order. A stored key starts with its virtual partition (u16 big-endian, StoredKey), so a run of
+    // virtual partitions is one range: [vp_lo as 2 bytes, vp_hi as 2 bytes). To resume after a key k, pass
+    // k + 0x00 (its immediate successor) as lower.
+    public RangeIterator IterateShard(int shard, ReadOnlySpan<byte> lower, ReadOnlySpan<byte> upper, bool reverse = false, Snapshot? snapshot = null)
+    {
+        if ((uint)shard >= (uint)_shards.Length) throw new StorageException(StorageError.InvalidArgument, $"shard {shard} does not exist");
+        return NewIterator(shard, lower.ToArray(), upper.IsEmpty ? null : upper.ToArray(), reverse, snapshot);
+    }
+
     // Visits every live key on every shard, the shards in parallel (one dedicated thread each: a scan is long
     // and synchronous, and must not hold thread-pool workers). The visitor is called concurrently from
     // several threads.

@@ -195,6 +195,30 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Shard_iteration_seeks_to_a_key_range()
+    {
+        using var engine = _fx.Open(shards: 1);
+        for (int i = 0; i < 60; i++) await engine.PutAsync(B($"pk{i}"), B("s"), B($"v{i}"));
+        var all = new List<byte[]>();
+        using (var it = engine.IterateShard(0))
+            while (it.MoveNext()) all.Add(it.StoredKey.ToArray());
+        Assert.Equal(60, all.Count);
+        // Resume strictly after key 10 (its successor: the key + 0x00), stop before key 20.
+        byte[] after = [.. all[10], 0];
+        var seen = new List<byte[]>();
+        using (var it = engine.IterateShard(0, after, all[20]))
+            while (it.MoveNext()) seen.Add(it.StoredKey.ToArray());
+        Assert.Equal(all.Skip(11).Take(9).Select(Convert.ToHexString), seen.Select(Convert.ToHexString));
+        // A run of virtual partitions is one range: the 2-byte partition prefix of key 30 up to the end.
+        byte[] from = all[30][..2];
+        int expected = all.Count(k => k.AsSpan(0, 2).SequenceCompareTo(from) >= 0);
+        int count = 0;
+        using (var it = engine.IterateShard(0, from, default))
+            while (it.MoveNext()) { Assert.True(it.StoredKey[..2].SequenceCompareTo(from) >= 0); count++; }
+        Assert.Equal(expected, count);
+    }
+
+    [Fact]
     public async Task Full_scan_visits_every_shard_in_parallel()
     {
         using var engine = _fx.Open(shards: 3);
