@@ -23,9 +23,11 @@ public sealed partial class BasaltDatabase
 
     public const string BatchGetTooManyMessage = "Too many items requested for the BatchGetItem call";
     public const string BatchWriteTooManyMessage = "Too many items requested for the BatchWriteItem call";
-    public const string BatchWriteTableTooManyMessage =
-        "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: " +
-        "[Member must have length less than or equal to 25, Member must have length greater than or equal to 1]";
+    // DynamoDB's per-table list constraint. Its Value part is Java's rendering of the map ("{t=[]}" for an empty
+    // list, object hashes otherwise): exact for an empty list, "{t=[...]}" for a list over 25.
+    public static string BatchWriteTableLengthMessage(string table, int count) =>
+        $"1 validation error detected: Value '{{{table}={(count == 0 ? "[]" : "[...]")}}}' at 'requestItems' failed to satisfy constraint: " +
+        "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]";
     public const string BatchDuplicatesMessage = "Provided list of item keys contains duplicates";
     public const string RequestItemsNullMessage =
         "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null";
@@ -119,9 +121,10 @@ public sealed partial class BasaltDatabase
         ArgumentNullException.ThrowIfNull(request);
         var requestItems = RequireItems(request.RequestItems);
         int total = 0;
-        foreach (var (_, writes) in requestItems)
+        foreach (var (name, writes) in requestItems)
         {
-            if (writes is null or { Count: 0 } || writes.Count > BatchWriteRequestsMax) throw new ValidationException(BatchWriteTableTooManyMessage);
+            if (writes is null or { Count: 0 } || writes.Count > BatchWriteRequestsMax)
+                throw new ValidationException(BatchWriteTableLengthMessage(name, writes?.Count ?? 0));
             total += writes.Count;
         }
         if (total > BatchWriteRequestsMax) throw new ValidationException(BatchWriteTooManyMessage);
