@@ -5,7 +5,8 @@ using static Basalt.Tests.Database.DatabaseFixture;
 namespace Basalt.Tests.Database;
 
 // BatchGetItem and BatchWriteItem: round trips over two tables, projection, every limit at its edge, duplicates,
-// missing tables, mixed puts and deletes, whole-request rejection (nothing written on a validation error), 16 MB.
+// missing tables, mixed puts and deletes, whole-request rejection (nothing written on a validation error), 16 MB,
+// and a synced batch surviving a reopen.
 public class BatchTests : IDisposable
 {
     private readonly DatabaseFixture _fx = new();
@@ -271,5 +272,17 @@ public class BatchTests : IDisposable
         Assert.Empty(second.UnprocessedKeys);
         var all = first.Responses["hash"].Concat(second.Responses["hash"]).Select(item => item["pk"]).ToHashSet();
         Assert.Equal(Enumerable.Range(0, 42).Select(i => S("h" + i)).ToHashSet(), all);
+    }
+
+    [Fact]
+    public async Task Synced_batch_writes_over_both_shards_survive_a_reopen()
+    {
+        using var fx = new DatabaseFixture(Basalt.Engine.Storage.Durability.Sync);
+        await fx.Db.CreateTableAsync(Table("hash"));
+        await fx.Db.BatchWriteItemAsync(new() { RequestItems = new() { ["hash"] = Enumerable.Range(0, 25).Select(i => Put(With(HashKey(i), ("v", N(i.ToString()))))).ToList() } });
+        fx.Reopen();
+        var read = fx.Db.BatchGetItem(new() { RequestItems = new() { ["hash"] = new() { Keys = Enumerable.Range(0, 25).Select(HashKey).ToList() } } });
+        Assert.Equal(25, read.Responses["hash"].Count);
+        Assert.All(read.Responses["hash"], item => Assert.Equal(item["pk"], S("h" + item["v"].AsNumber())));
     }
 }
