@@ -11,9 +11,9 @@ namespace Basalt.Engine.Database;
 // returns (there is no provisioning to wait for, as in DynamoDB Local).
 // Data plane: PutItem, GetItem, DeleteItem, UpdateItem with their expressions, and TryGetItem, the allocation-free
 // read (BasaltDatabase.Items.cs; conditional writes run as read-modify-writes on the key's shard, ItemTransform.cs);
-// Query and Scan (BasaltDatabase.Query.cs).
+// Query and Scan (BasaltDatabase.Query.cs); BatchGetItem and BatchWriteItem (BasaltDatabase.Batch.cs).
 //
-// Not here yet, and not pretended: batches, transactions, indexes, streams, TTL, capacity accounting, legacy
+// Not here yet, and not pretended: transactions, indexes, streams, TTL, capacity accounting, legacy
 // parameters. docs/database.md and docs/compatibility.md say what is
 // missing per operation.
 public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable

@@ -1,0 +1,57 @@
+using Basalt.Engine.Model;
+
+namespace Basalt.Engine.Database;
+
+// BatchGetItem and BatchWriteItem in the managed form, shaped as DynamoDB's (BasaltDatabase.Batch.cs). Limits:
+// 1..100 keys in all of a BatchGetItem's tables, 1..25 put/delete requests in all of a BatchWriteItem's tables.
+// Not accepted, as not implemented: ReturnConsumedCapacity, ReturnItemCollectionMetrics, the legacy AttributesToGet.
+
+// One table's part of a BatchGetItem (and of its UnprocessedKeys, which keep the projection and ConsistentRead).
+public sealed class KeysAndAttributes
+{
+    public List<Dictionary<string, AttributeValue>>? Keys { get; set; }
+    public string? ProjectionExpression { get; set; }
+    public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+    // Accepted; every read sees the latest acknowledged write (strongly consistent) either way.
+    public bool? ConsistentRead { get; set; }
+}
+
+public sealed class BatchGetItemRequest
+{
+    // Table name -> the keys to read from it.
+    public Dictionary<string, KeysAndAttributes>? RequestItems { get; set; }
+}
+
+// Responses: table name -> the items found (a key with no item gives nothing; order unspecified, as DynamoDB's). A
+// table with no item found is still present, with an empty list. UnprocessedKeys: the keys not read because the
+// response reached 16 MB (empty otherwise: there is no throttling that could leave keys unread).
+public sealed record BatchGetItemResponse(
+    Dictionary<string, List<Dictionary<string, AttributeValue>>> Responses,
+    Dictionary<string, KeysAndAttributes> UnprocessedKeys);
+
+// Exactly one of PutRequest and DeleteRequest.
+public sealed class WriteRequest
+{
+    public PutRequest? PutRequest { get; set; }
+    public DeleteRequest? DeleteRequest { get; set; }
+}
+
+public sealed class PutRequest
+{
+    public Dictionary<string, AttributeValue>? Item { get; set; }
+}
+
+public sealed class DeleteRequest
+{
+    public Dictionary<string, AttributeValue>? Key { get; set; }
+}
+
+public sealed class BatchWriteItemRequest
+{
+    // Table name -> the puts and deletes to apply to it.
+    public Dictionary<string, List<WriteRequest>>? RequestItems { get; set; }
+}
+
+// UnprocessedItems: the requests not applied, to retry. Always empty here: a write either succeeds, or fails the
+// call with its error (there is no throttling that would leave requests for later).
+public sealed record BatchWriteItemResponse(Dictionary<string, List<WriteRequest>> UnprocessedItems);
