@@ -8,6 +8,7 @@ namespace Basalt.Bench;
 
 // `basalt-bench`: the benchmark command line (see docs in perf-results/README.md).
 //   engine  the embedded storage engine side by side with a peer (RocksDB) in one run; Markdown + CSV + summary lines
+//   model   the embedded DynamoDB API side by side with LiteDB; Markdown + summary lines
 //   micro   BenchmarkDotNet micro-benchmarks; every argument after `micro` goes to BenchmarkSwitcher unchanged
 // Exit codes: 0 success, 1 the run failed (a target error, a failed read verification, a hang), 2 bad arguments.
 public static class Program
@@ -18,6 +19,7 @@ public static class Program
         root.Subcommands.Add(EngineCommand(args));
         root.Subcommands.Add(MicroCommand());
         root.Subcommands.Add(Compaction.CompactionBench.Create());
+        root.Subcommands.Add(Model.ModelBench.Create());
         return root.Parse(args).Invoke();
     }
 
