@@ -265,7 +265,20 @@ public sealed class CompletionWaiter(bool spin)
 
     public void Wait(ValueTask task)
     {
-        if (spin && !task.IsCompleted)
+        if (!task.IsCompleted) Block(new Untyped(task));
+        task.GetAwaiter().GetResult();
+    }
+
+    public T Wait<T>(ValueTask<T> task)
+    {
+        if (!task.IsCompleted) Block(new Typed<T>(task));
+        return task.GetAwaiter().GetResult();
+    }
+
+    // One body for both task shapes: a struct adapter, so the generic call is specialised and nothing is boxed.
+    private void Block<TTask>(TTask task) where TTask : struct, IPending
+    {
+        if (spin)
         {
             var spinner = new SpinWait();
             for (int i = 0; i < SpinsMax && !task.IsCompleted; i++) spinner.SpinOnce(sleep1Threshold: -1);
@@ -274,9 +287,26 @@ public sealed class CompletionWaiter(bool spin)
         {
             _signal ??= _done.Set;
             _done.Reset();
-            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_signal);
+            task.OnCompleted(_signal);
             _done.Wait();
         }
-        task.GetAwaiter().GetResult();
+    }
+
+    private interface IPending
+    {
+        bool IsCompleted { get; }
+        void OnCompleted(Action continuation);
+    }
+
+    private readonly struct Untyped(ValueTask task) : IPending
+    {
+        public bool IsCompleted => task.IsCompleted;
+        public void OnCompleted(Action continuation) => task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(continuation);
+    }
+
+    private readonly struct Typed<T>(ValueTask<T> task) : IPending
+    {
+        public bool IsCompleted => task.IsCompleted;
+        public void OnCompleted(Action continuation) => task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(continuation);
     }
 }

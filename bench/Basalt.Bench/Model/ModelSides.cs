@@ -18,7 +18,7 @@ public sealed class BasaltModelSide : IDisposable
     private readonly StorageEngine _engine;
     private readonly BasaltDatabase _db;
     private readonly ItemWriter[] _writers;
-    private readonly ModelWaiter[] _waiters;
+    private readonly CompletionWaiter[] _waiters;
     private readonly byte[][] _routings;
     private readonly byte[][] _rests;
     private readonly Dictionary<string, string> _updateNames = new() { ["#c"] = "count" };
@@ -38,8 +38,8 @@ public sealed class BasaltModelSide : IDisposable
         }).GetAwaiter().GetResult();
         _writers = new ItemWriter[Math.Max(threads, 64)];
         for (int i = 0; i < _writers.Length; i++) _writers[i] = new ItemWriter();
-        _waiters = new ModelWaiter[threads];
-        for (int i = 0; i < threads; i++) _waiters[i] = new ModelWaiter(spin: threads < Environment.ProcessorCount * 2);
+        _waiters = new CompletionWaiter[threads];
+        for (int i = 0; i < threads; i++) _waiters[i] = new CompletionWaiter(spin: threads < Environment.ProcessorCount * 2);
 
         // The raw engine key of an item, as docs/database.md lays it out: routing = [table id BE][pk], rest = number key of sk.
         uint tableId = _db.Table(TableName).Id;
@@ -221,30 +221,4 @@ public sealed class LiteDbModelSide : IDisposable
     }
 
     public void Dispose() => _db.Dispose();
-}
-
-// Waits for a write's ValueTask on a benchmark thread without allocating (a cached delegate signals an event); the
-// same scheme as Engine's CompletionWaiter, for ValueTask<T>. Owned by one worker thread.
-public sealed class ModelWaiter(bool spin)
-{
-    private const int SpinsMax = 200;
-    private readonly ManualResetEventSlim _done = new(false, spinCount: 0);
-    private Action? _signal;
-
-    public T Wait<T>(ValueTask<T> task)
-    {
-        if (spin && !task.IsCompleted)
-        {
-            var spinner = new SpinWait();
-            for (int i = 0; i < SpinsMax && !task.IsCompleted; i++) spinner.SpinOnce(sleep1Threshold: -1);
-        }
-        if (!task.IsCompleted)
-        {
-            _signal ??= _done.Set;
-            _done.Reset();
-            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_signal);
-            _done.Wait();
-        }
-        return task.GetAwaiter().GetResult();
-    }
 }
