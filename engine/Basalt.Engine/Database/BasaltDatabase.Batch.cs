@@ -172,11 +172,11 @@ public sealed partial class BasaltDatabase
             var table = tables[t++];
             foreach (var write in writes)
             {
-                if (puts[i] is { } item) pending[i] = PutEncoded(table, item, wantOld: false, out _).AsTask();
+                if (puts[i] is { } item) pending[i] = PutEncoded(table, item).AsTask();
                 else
                 {
                     ItemKeys.FromManaged(table, write.DeleteRequest!.Key, out var partitionKey, out var sortKey);
-                    pending[i] = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true, wantOld: false, out _).AsTask();
+                    pending[i] = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true).AsTask();
                 }
                 i++;
             }

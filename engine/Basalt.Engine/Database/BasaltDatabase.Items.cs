@@ -41,7 +41,7 @@ public sealed partial class BasaltDatabase
         var writer = t_writer ??= new ItemWriter();
         var item = Encode(writer, request.Item);
         if (expressions.Condition is null && !wantOld)
-            return Complete(PutEncoded(table, item, wantOld: false, out _), null, static old => new PutItemResponse(old));
+            return Complete(PutEncoded(table, item), static () => new PutItemResponse(null));
         ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
         var transform = new ItemTransform
         {
@@ -59,7 +59,7 @@ public sealed partial class BasaltDatabase
     public ValueTask<ulong> PutItemAsync(string tableName, ItemWriter writtenItem)
     {
         var table = Table(tableName);
-        return PutEncoded(table, writtenItem.WrittenItem, wantOld: false, out _);
+        return PutEncoded(table, writtenItem.WrittenItem);
     }
 
     public GetItemResponse GetItem(GetItemRequest request)
@@ -99,8 +99,8 @@ public sealed partial class BasaltDatabase
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         if (expressions.Condition is null && !wantOld)
         {
-            var write = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true, wantOld: false, out _);
-            return Complete(write, null, static old => new DeleteItemResponse(old));
+            var write = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true);
+            return Complete(write, static () => new DeleteItemResponse(null));
         }
         var transform = new ItemTransform
         {
@@ -165,10 +165,17 @@ public sealed partial class BasaltDatabase
 
     private ValueTask<ulong> Transform(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ItemTransform transform)
     {
-        var buffer = t_keyBuffer ??= new byte[ItemKeys.RoutingBytesMax + ItemKeys.RestBytesMax];
-        var routing = buffer.AsSpan(0, ItemKeys.WriteRouting(table.Id, partitionKey, buffer));
-        var rest = buffer.AsSpan(ItemKeys.RoutingBytesMax, ItemKeys.WriteRest(sortKey, buffer.AsSpan(ItemKeys.RoutingBytesMax)));
+        StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
         return _engine.TransformAsync(routing, rest, transform);
+    }
+
+    // The engine key of an item: routing = table id + partition key, rest = sort key (docs/database.md), written
+    // into this thread's key buffer (valid until the thread's next call).
+    private static void StoredKeyOf(TableDefinition table, scoped in KeyAttribute partitionKey, scoped in KeyAttribute sortKey, out Span<byte> routing, out Span<byte> rest)
+    {
+        var buffer = t_keyBuffer ??= new byte[ItemKeys.RoutingBytesMax + ItemKeys.RestBytesMax];
+        routing = buffer.AsSpan(0, ItemKeys.WriteRouting(table.Id, partitionKey, buffer));
+        rest = buffer.AsSpan(ItemKeys.RoutingBytesMax, ItemKeys.WriteRest(sortKey, buffer.AsSpan(ItemKeys.RoutingBytesMax)));
     }
 
     // After the read-modify-write: a false condition is DynamoDB's ConditionalCheckFailedException (with the current
@@ -204,49 +211,40 @@ public sealed partial class BasaltDatabase
         _ => throw new ValidationException(ReturnValuesPutDeleteMessage),
     };
 
-    private ValueTask<ulong> PutEncoded(TableDefinition table, ReadOnlySpan<byte> item, bool wantOld, out byte[]? old)
+    private ValueTask<ulong> PutEncoded(TableDefinition table, ReadOnlySpan<byte> item)
     {
         ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
-        return WriteItem(table, partitionKey, sortKey, item, delete: false, wantOld, out old);
+        return WriteItem(table, partitionKey, sortKey, item, delete: false);
     }
 
-    // The write path of the unconditional item operations. `current` is read only when asked for: that read is not
-    // atomic with the write (the request operations use a transform for ALL_OLD; see the file header).
-    internal ValueTask<ulong> WriteItem(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ReadOnlySpan<byte> newItem,
-        bool delete, bool wantOld, out byte[]? current)
+    // The write path of the unconditional item operations (no condition, no old item: those are transforms).
+    internal ValueTask<ulong> WriteItem(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ReadOnlySpan<byte> newItem, bool delete)
     {
-        var buffer = t_keyBuffer ??= new byte[ItemKeys.RoutingBytesMax + ItemKeys.RestBytesMax];
-        var routing = buffer.AsSpan(0, ItemKeys.WriteRouting(table.Id, partitionKey, buffer));
-        var rest = buffer.AsSpan(ItemKeys.RoutingBytesMax, ItemKeys.WriteRest(sortKey, buffer.AsSpan(ItemKeys.RoutingBytesMax)));
-        current = wantOld ? ReadCurrent(routing, rest) : null;
+        StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
         return delete ? _engine.DeleteAsync(routing, rest) : _engine.PutAsync(routing, rest, newItem);
     }
-
-    // The current item's encoded bytes, or null (a plain read, not atomic with any write).
-    internal byte[]? ReadCurrent(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) => _engine.Get(routing, rest);
 
     private bool TryGetItem<TSink>(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ref TSink sink)
         where TSink : IValueSink, allows ref struct
     {
-        var buffer = t_keyBuffer ??= new byte[ItemKeys.RoutingBytesMax + ItemKeys.RestBytesMax];
-        var routing = buffer.AsSpan(0, ItemKeys.WriteRouting(table.Id, partitionKey, buffer));
-        var rest = buffer.AsSpan(ItemKeys.RoutingBytesMax, ItemKeys.WriteRest(sortKey, buffer.AsSpan(ItemKeys.RoutingBytesMax)));
+        StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
         return _engine.TryGet(routing, rest, ref sink);
     }
 
-    private static ValueTask<TResponse> Complete<TResponse>(ValueTask<ulong> write, byte[]? old, Func<Dictionary<string, AttributeValue>?, TResponse> response)
+    // An unconditional write's response, once the write is durable per the engine's mode.
+    private static ValueTask<TResponse> Complete<TResponse>(ValueTask<ulong> write, Func<TResponse> response)
     {
         if (write.IsCompletedSuccessfully)
         {
             write.GetAwaiter().GetResult();
-            return new ValueTask<TResponse>(response(old is null ? null : ItemCodec.Decode(old)));
+            return new ValueTask<TResponse>(response());
         }
-        return Await(write, old, response);
+        return Await(write, response);
 
-        static async ValueTask<TResponse> Await(ValueTask<ulong> write, byte[]? old, Func<Dictionary<string, AttributeValue>?, TResponse> response)
+        static async ValueTask<TResponse> Await(ValueTask<ulong> write, Func<TResponse> response)
         {
             await write.ConfigureAwait(false);
-            return response(old is null ? null : ItemCodec.Decode(old));
+            return response();
         }
     }
 
