@@ -81,6 +81,8 @@ public sealed class ShardMetrics
     public long Syncs;
     public long SyncedWrites;
     public long SyncTicks;
+    public long GatherWaits;        // Sync mode: fsyncs delayed to gather more writers, and the ticks spent so
+    public long GatherTicks;
     // maintenance thread
     public long Flushes;
     public long FlushBytes;

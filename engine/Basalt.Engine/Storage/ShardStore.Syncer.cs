@@ -16,6 +16,10 @@ internal sealed partial class ShardStore
         private long _lastSyncTimestamp = Stopwatch.GetTimestamp();
         private long _deadline = long.MaxValue;
         private readonly List<WalWriter> _retired = new();
+        // Sync mode's gather (see Gather): the shard's recent write concurrency, in 1/16ths, decaying; and the
+        // mean duration of an fsync, in Stopwatch ticks (exponentially weighted, 1/8 per sample).
+        private long _concurrency16;
+        private long _syncTicksAverage;
 
         public long NextDeadlineTimestamp => _deadline;
 
@@ -58,6 +62,7 @@ internal sealed partial class ShardStore
                     _deadline = due; // the group-commit window is still open
                 else
                 {
+                    if (durability == Durability.Sync) tail = Gather(head, tail);
                     SyncAndComplete(head, tail);
                     did = true;
                 }
@@ -88,14 +93,57 @@ internal sealed partial class ShardStore
             return did;
         }
 
+        // Sync mode's adaptive group commit. An fsync covers the writes logged before it starts; writers that
+        // were acknowledged by the previous one come back while it runs and wait for the next, so with many
+        // writers the fsyncs split them into cohorts that each get a fraction of the device's flushes. When
+        // fewer writes are pending than the shard has recently had writers, the syncer waits a moment for
+        // them (yielding the core to them): at most half an average fsync, so a write waits at most that much
+        // longer, and not at all while the shard sees fewer than three concurrent writers (one writer never
+        // waits). Meanwhile callers only queue their writes (see Submit), and the syncer logs them all with
+        // one WAL write when the wait ends. Returns the ring's tail to sync up to.
+        private long Gather(long head, long tail)
+        {
+            long target = _concurrency16 * 3 / 64; // three quarters of the recent concurrency
+            if (target < 3 || tail - head >= target || shard._stopping) return tail;
+            long start = Stopwatch.GetTimestamp();
+            long limit = start + _syncTicksAverage / 2;
+            shard.Metrics.GatherWaits++;
+            // A full fence: a caller that enqueues after this reads it (Submit) and leaves its write queued.
+            Interlocked.Exchange(ref shard._gathering, 1);
+            while (true)
+            {
+                Thread.Yield();
+                long pending = Volatile.Read(ref shard._ringTail) - head + shard._inbox.Count;
+                if (pending >= target || pending >= shard._ringCapacity / 2) break;
+                if (Stopwatch.GetTimestamp() >= limit) break;
+            }
+            // A full fence before the inbox is read: a caller either saw the flag down (and logs its own write)
+            // or its write is in the inbox now.
+            Interlocked.Exchange(ref shard._gathering, 0);
+            shard.LogQueuedWrites();
+            shard.Metrics.GatherTicks += Stopwatch.GetTimestamp() - start;
+            return Volatile.Read(ref shard._ringTail);
+        }
+
+        // After an fsync that covered `synced` writes, with `waiting` more logged meanwhile: the shard's write
+        // concurrency is at least their sum (each writer has one write in flight, or is one of a batch).
+        private void ObserveConcurrency(long synced, long waiting)
+        {
+            long observed = (synced + waiting) * 16;
+            long decayed = _concurrency16 - (_concurrency16 >> 4);
+            _concurrency16 = Math.Max(observed, decayed);
+        }
+
         private bool Sync(WalWriter wal)
         {
             try
             {
                 long start = Stopwatch.GetTimestamp();
                 wal.Sync();
+                long ticks = Stopwatch.GetTimestamp() - start;
                 shard.Metrics.Syncs++;
-                shard.Metrics.SyncTicks += Stopwatch.GetTimestamp() - start;
+                shard.Metrics.SyncTicks += ticks;
+                _syncTicksAverage = _syncTicksAverage == 0 ? ticks : _syncTicksAverage + (ticks - _syncTicksAverage) / 8;
                 return true;
             }
             catch (StorageException e)
@@ -120,6 +168,8 @@ internal sealed partial class ShardStore
                 }
             }
             _lastSyncTimestamp = Stopwatch.GetTimestamp();
+            // Read before any acknowledgement: writes logged beyond `tail` so far are other writers'.
+            ObserveConcurrency(tail - head, Volatile.Read(ref shard._ringTail) - tail + shard._inbox.Count);
             if (ok)
             {
                 // Visible first, then acknowledged: a caller that saw its write acknowledged can read it.

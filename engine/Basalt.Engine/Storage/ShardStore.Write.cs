@@ -36,6 +36,7 @@ internal sealed partial class ShardStore
 
     private int _writerToken;   // 1 while a thread is the shard's writer; see TryTakeWriterToken
     private int _syncToken;     // 1 while a thread is the shard's syncer; see Syncer
+    private int _gathering;     // 1 while the syncer waits for more writes before an fsync (Sync mode; see Gather)
 
     // Any thread (inside the engine's caller gate): hands a request to this shard. With inline writes, a
     // caller that finds the shard idle becomes its writer for a moment: it logs and applies its request (and
@@ -49,6 +50,9 @@ internal sealed partial class ShardStore
             Enqueue(request); // the shard thread's path, with the backpressure of a full inbox
             return;
         }
+        // The syncer is gathering writes for its next fsync: it logs this one with them (the enqueue above was a
+        // full fence, and the syncer lowers the flag with one before it drains the inbox).
+        if (Volatile.Read(ref _gathering) != 0) return;
         // The token is taken after the enqueue: if it is held, its holder sees the request after letting go.
         if (!TryTakeWriterToken()) return;
         long tail = _ringTail;
@@ -108,6 +112,24 @@ internal sealed partial class ShardStore
                 return;
             }
         }
+    }
+
+    // The syncer, at the end of a gather: logs what callers queued meanwhile, as one group, if the shard is idle
+    // (else its writer does). Writes queued after the drain are the shard thread's.
+    private void LogQueuedWrites()
+    {
+        if (!HasQueuedWrites || !TryTakeWriterToken()) return;
+        bool stalled;
+        try
+        {
+            DrainWrites();
+            stalled = _stallReason is not null;
+        }
+        finally
+        {
+            ReleaseWriterToken();
+        }
+        if (stalled || HasQueuedWrites || !_control.IsEmpty || Volatile.Read(ref _carry) is not null) _thread.Wake();
     }
 
     // The sync token makes one thread at a time the shard's syncer (the syncer thread or a caller, as the
