@@ -564,7 +564,7 @@ internal sealed partial class ShardStore
         if (previousWal is not null) RetireWal(previousWal);
 
         long capacity = Math.Max(_options.MemtableBytes, bytesNeeded + 4096);
-        var mutable = new MemtableHandle(new Memtable.Memtable(capacity), log);
+        var mutable = new MemtableHandle(new Memtable.Memtable(capacity, _arenaBlocks), log);
         var frozen = old.Mutable;
         MemtableHandle[] immutables = [frozen, .. old.Immutables];
         Publish(new Version(mutable, immutables, old.Segments));

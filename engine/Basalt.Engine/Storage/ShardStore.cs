@@ -35,6 +35,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
     private readonly IFileSystem _fs;
     private readonly string _dir;
     private readonly StorageOptions _options;
+    private readonly Memtable.ArenaBlockPool _arenaBlocks; // the spare memtable block (see ArenaBlockPool)
     private readonly BlockCache _cache;
     private readonly ManifestStore _manifestStore;
     private readonly MpscQueue<WriteRequest> _inbox = new(Limits.ShardQueueCapacity);
@@ -66,6 +67,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
         _shardCount = shardCount;
         _fs = options.FileSystem;
         _options = options;
+        _arenaBlocks = new Memtable.ArenaBlockPool(options.MemtableBytes);
         _cache = cache;
         _dir = dir;
         _manifestStore = new ManifestStore(_fs, dir);
@@ -170,7 +172,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
         // harmless but is skipped.
         ulong flushedSeq = lastSeq;
         logsToReplay.Sort();
-        var replay = new MemtableHandle(new Memtable.Memtable(_options.MemtableBytes), 0);
+        var replay = new MemtableHandle(new Memtable.Memtable(_options.MemtableBytes, _arenaBlocks), 0);
         long replayed = 0;
         foreach (ulong log in logsToReplay)
         {
@@ -213,7 +215,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
         _wal = WalWriter.Create(_fs, _dir, (uint)newLog, WalPreallocateBytes, TakeRecyclableLog());
         _logs.Add(newLog);
 
-        var mutable = new MemtableHandle(new Memtable.Memtable(_options.MemtableBytes), newLog);
+        var mutable = new MemtableHandle(new Memtable.Memtable(_options.MemtableBytes, _arenaBlocks), newLog);
         _current = new Version(mutable, [], _liveSegments.ToArray());
         mutable.Release();
         Metrics.RecoveryMs = sw.ElapsedMilliseconds;
@@ -261,6 +263,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
     {
         foreach (var s in _liveSegments ?? []) s.Release();
         _wal?.Dispose();
+        _arenaBlocks.Dispose();
     }
 
     // Stops the threads in dependency order: the shard drains its inbox (writes keep completing), the syncer
@@ -292,6 +295,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
         _current.Release();
         foreach (var s in _liveSegments) s.Release();
         _liveSegments.Clear();
+        _arenaBlocks.Dispose(); // a memtable a live snapshot still holds frees its block when it lets go
         _thread.Dispose();
         _syncerThread.Dispose();
         _maintenanceJobs.Dispose();

@@ -29,10 +29,15 @@ public sealed unsafe class Memtable : IDisposable
     private int _writerInside;
 #endif
 
-    public Memtable(long capacityBytes)
+    public Memtable(long capacityBytes) : this(capacityBytes, null)
+    {
+    }
+
+    // With a pool, the arena's block comes from it and goes back to it (see ArenaBlockPool).
+    internal Memtable(long capacityBytes, ArenaBlockPool? pool)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, CapacityBytesMin);
-        _arena = new Arena(capacityBytes);
+        _arena = new Arena(capacityBytes, pool);
         try
         {
             _list = new SkipList(_arena);

@@ -52,4 +52,61 @@ public class ArenaTests
         Assert.True(arena.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => { _ = (nint)arena.Base; });
     }
+
+    // A flushed memtable's block serves the next memtable; a block of another size, or one returned after the
+    // pool closed, is freed instead of kept.
+    [Fact]
+    public unsafe void The_pool_hands_a_returned_block_to_the_next_arena_of_its_size_only()
+    {
+        const long Bytes = 64 << 10;
+        using var pool = new ArenaBlockPool(Bytes);
+        var first = new Arena(Bytes, pool);
+        nint block = (nint)first.Base;
+        first.Dispose();
+        var second = new Arena(Bytes, pool);
+        Assert.Equal(block, (nint)second.Base);
+        var third = new Arena(Bytes, pool); // the spare is taken: a fresh block
+        Assert.NotEqual(block, (nint)third.Base);
+        var other = new Arena(Bytes * 2, pool);
+        other.Dispose();                    // not the pool's size: freed, not kept
+        var fourth = new Arena(Bytes, pool);
+        Assert.NotEqual(block, (nint)fourth.Base);
+        fourth.Dispose();
+        third.Dispose();                    // the spare slot is full: freed
+        pool.Dispose();
+        second.Dispose();                   // after the pool closed: freed
+        var fifth = new Arena(Bytes, pool);
+        Assert.NotEqual(block, (nint)fifth.Base);
+        fifth.Dispose();
+    }
+
+    // A memtable on a reused block (filled with junk first in assert builds) reads back exactly what it was given:
+    // nothing depends on fresh memory being zero.
+    [Fact]
+    public void A_memtable_on_a_reused_block_holds_only_its_own_entries()
+    {
+        const long Bytes = 256 << 10;
+        using var pool = new ArenaBlockPool(Bytes);
+        var old = new Basalt.Engine.Storage.Memtable.Memtable(Bytes, pool);
+        for (int i = 0; old.TryAdd(System.Text.Encoding.UTF8.GetBytes($"old{i:D6}"), (ulong)i + 1, Basalt.Engine.Storage.EntryKind.Put, new byte[100]); i++) { }
+        old.Dispose();
+        var table = new Basalt.Engine.Storage.Memtable.Memtable(Bytes, pool);
+        for (int i = 0; i < 500; i++)
+            Assert.True(table.TryAdd(System.Text.Encoding.UTF8.GetBytes($"new{i:D6}"), (ulong)i + 1, Basalt.Engine.Storage.EntryKind.Put, BitConverter.GetBytes(i)));
+        Assert.Equal(500, table.Count);
+        Assert.False(table.TryGet(System.Text.Encoding.UTF8.GetBytes("old000001"), ulong.MaxValue, out _, out _));
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.True(table.TryGet(System.Text.Encoding.UTF8.GetBytes($"new{i:D6}"), ulong.MaxValue, out _, out var value));
+            Assert.Equal(i, BitConverter.ToInt32(value));
+        }
+        int seen = 0;
+        using (var it = table.NewIterator())
+        {
+            it.SeekToFirst();
+            for (; it.Valid; it.Next()) seen++;
+        }
+        Assert.Equal(500, seen);
+        table.Dispose();
+    }
 }
