@@ -62,22 +62,25 @@ public class ArenaTests
         using var pool = new ArenaBlockPool(Bytes);
         var first = new Arena(Bytes, pool);
         nint block = (nint)first.Base;
+        Assert.False(pool.HasSpare);
         first.Dispose();
+        Assert.True(pool.HasSpare);
         var second = new Arena(Bytes, pool);
         Assert.Equal(block, (nint)second.Base);
-        var third = new Arena(Bytes, pool); // the spare is taken: a fresh block
+        Assert.False(pool.HasSpare);
+        var third = new Arena(Bytes, pool);  // the spare is taken: a fresh block
         Assert.NotEqual(block, (nint)third.Base);
         var other = new Arena(Bytes * 2, pool);
-        other.Dispose();                    // not the pool's size: freed, not kept
+        other.Dispose();                     // not the pool's size: freed, not kept
+        Assert.False(pool.HasSpare);
+        third.Dispose();
+        Assert.True(pool.HasSpare);
+        second.Dispose();                    // the spare slot is full: freed
         var fourth = new Arena(Bytes, pool);
-        Assert.NotEqual(block, (nint)fourth.Base);
-        fourth.Dispose();
-        third.Dispose();                    // the spare slot is full: freed
+        Assert.False(pool.HasSpare);
         pool.Dispose();
-        second.Dispose();                   // after the pool closed: freed
-        var fifth = new Arena(Bytes, pool);
-        Assert.NotEqual(block, (nint)fifth.Base);
-        fifth.Dispose();
+        fourth.Dispose();                    // after the pool closed: freed, not kept
+        Assert.False(pool.HasSpare);
     }
 
     // A memtable on a reused block (filled with junk first in assert builds) reads back exactly what it was given:
