@@ -29,9 +29,10 @@ public static class ModelBench
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder for the stores (a run folder is created in it and deleted afterwards); default: the system temp folder" };
         var output = new Option<string>("--out") { Description = "Markdown report path", DefaultValueFactory = _ => Path.Combine("perf-results", "model.md") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the item text and the key sequence", DefaultValueFactory = _ => 1 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per case: each side's --seconds are split into this many slices, run alternately (ABBA...); the ratio is the median of the rounds' ratios", DefaultValueFactory = _ => 5 };
 
         var command = new Command("model", "Compare Basalt's embedded API (GetItem, PutItem, UpdateItem, Query) with LiteDB in one run");
-        foreach (Option option in new Option[] { vs, seconds, items, itemBytes, threads, durability, dataDir, output, seed })
+        foreach (Option option in new Option[] { vs, seconds, items, itemBytes, threads, durability, dataDir, output, seed, rounds })
             command.Options.Add(option);
         command.SetAction(parseResult =>
         {
@@ -40,11 +41,12 @@ public static class ModelBench
             if (mode is null) return Usage("--durability: must be sync or async.");
             var options = new ModelOptions(parseResult.GetValue(seconds), parseResult.GetValue(items), parseResult.GetValue(itemBytes),
                 parseResult.GetValue(threads), mode.Value, parseResult.GetValue(dataDir), parseResult.GetValue(output)!, parseResult.GetValue(seed),
-                Environment.GetCommandLineArgs().Skip(1).ToArray());
+                Environment.GetCommandLineArgs().Skip(1).ToArray(), parseResult.GetValue(rounds));
             if (options.Seconds is <= 0 or > 3600) return Usage("--seconds: must be in (0, 3600].");
             if (options.Items is < ModelData.ItemsPerPartition or > 10_000_000) return Usage("--items: must be in [10, 10000000].");
             if (options.ItemBytes is < 200 or > 390_000) return Usage("--item-bytes: must be in [200, 390000].");
             if (options.Threads is < 1 or > 256) return Usage("--threads: must be in [1, 256].");
+            if (options.Rounds is < 1 or > 100) return Usage("--rounds: must be in [1, 100].");
             try
             {
                 ModelResult result = Run(options);
@@ -112,11 +114,31 @@ public static class ModelBench
         }
     }
 
+    // A case runs both sides in --rounds alternating slices (A B, B A, A B, ...), so that a machine whose speed
+    // drifts during the run (a shared VM: ±25% between minutes here) weighs on both sides alike, and the order
+    // within a pair does not favour either. Figures are over all slices; the ratio is the median round's.
     private static ModelCase Case(ModelOptions options, string op, string firstName, Action<int, long> first, string secondName, Action<int, long> second)
     {
-        PhaseFigures a = Phase(firstName, options, first);
-        PhaseFigures b = Phase(secondName, options, second);
-        var result = new ModelCase(op, a, b);
+        double slice = options.Seconds / options.Rounds;
+        var firsts = new List<PhaseFigures>();
+        var seconds = new List<PhaseFigures>();
+        for (int round = 0; round < options.Rounds; round++)
+        {
+            if (round % 2 == 0)
+            {
+                firsts.Add(Phase(firstName, options, slice, first));
+                seconds.Add(Phase(secondName, options, slice, second));
+            }
+            else
+            {
+                seconds.Add(Phase(secondName, options, slice, second));
+                firsts.Add(Phase(firstName, options, slice, first));
+            }
+        }
+        var roundRatios = firsts.Zip(seconds, (a, b) => new ModelCase(op, a, b, []).OverallRatio).ToArray();
+        PhaseFigures a = Merge(firsts);
+        PhaseFigures b = Merge(seconds);
+        var result = new ModelCase(op, a, b, roundRatios);
         string line = op == "raw"
             ? FormattableString.Invariant(
                 $"model: op=raw threads={options.Threads} getitem_ops/s={a.OpsPerSecond:F0} engine_ops/s={b.OpsPerSecond:F0} getitem_p50={a.P50Us:F2}us engine_p50={b.P50Us:F2}us getitem_B/op={a.AllocatedBytesPerOp:F0} ratio={result.Ratio:F2}")
@@ -128,10 +150,17 @@ public static class ModelBench
 
     // One timed phase: every worker runs op(worker, step) over its part of the key sequence; a warm-up of
     // min(1 s, 10%) first, then the measured window. Latency per op in an HdrHistogram, bytes allocated per thread.
-    private static PhaseFigures Phase(string name, ModelOptions options, Action<int, long> op)
+    private static PhaseFigures Merge(List<PhaseFigures> slices)
+    {
+        var merged = new LongHistogram(HighestTrackableNs, 3);
+        foreach (PhaseFigures slice in slices) merged.Add(slice.LatencyNs);
+        return new PhaseFigures(slices[0].Target, slices.Sum(f => f.Ops), slices.Sum(f => f.Seconds), merged, slices.Sum(f => f.AllocatedBytes));
+    }
+
+    private static PhaseFigures Phase(string name, ModelOptions options, double seconds, Action<int, long> op)
     {
         int threads = options.Threads;
-        double warmup = Math.Min(1.0, options.Seconds * 0.1);
+        double warmup = Math.Min(1.0, seconds * 0.1);
         var histograms = new LongHistogram[threads];
         var ops = new long[threads];
         var allocated = new long[threads];
@@ -180,27 +209,40 @@ public static class ModelBench
         GC.Collect();
         long start = Stopwatch.GetTimestamp();
         windowStart = start + (long)(warmup * Stopwatch.Frequency);
-        windowEnd = windowStart + (long)(options.Seconds * Stopwatch.Frequency);
+        windowEnd = windowStart + (long)(seconds * Stopwatch.Frequency);
         go.Set();
         foreach (Thread worker in workers) worker.Join();
         if (failures.FirstOrDefault(f => f is not null) is { } failure)
             throw new InvalidOperationException($"{name}: benchmark thread failed: {failure.Message}", failure);
         var merged = new LongHistogram(HighestTrackableNs, 3);
         foreach (LongHistogram histogram in histograms) merged.Add(histogram);
-        return new PhaseFigures(name, ops.Sum(), options.Seconds, merged, allocated.Sum());
+        return new PhaseFigures(name, ops.Sum(), seconds, merged, allocated.Sum());
     }
 }
 
 public sealed record ModelOptions(double Seconds, int Items, int ItemBytes, int Threads, Durability Durability, string? DataDir,
-    string Out, ulong Seed, string[] CommandLineArgs);
+    string Out, ulong Seed, string[] CommandLineArgs, int Rounds = 5);
 
 // One case: first = Basalt (or GetItem for raw), second = LiteDB (or the raw engine get).
 // Ratio: throughput of first over second; for raw, GetItem's cost over the raw get's (= raw ops/s over GetItem ops/s).
-public sealed record ModelCase(string Op, PhaseFigures First, PhaseFigures Second)
+// Ratio is the median of the rounds' ratios (OverallRatio when there are none); RoundRatios are in run order.
+public sealed record ModelCase(string Op, PhaseFigures First, PhaseFigures Second, double[] RoundRatios)
 {
-    public double Ratio => Op == "raw"
+    public double OverallRatio => Op == "raw"
         ? (First.OpsPerSecond > 0 ? Second.OpsPerSecond / First.OpsPerSecond : 0)
         : (Second.OpsPerSecond > 0 ? First.OpsPerSecond / Second.OpsPerSecond : 0);
+
+    public double Ratio => RoundRatios.Length == 0 ? OverallRatio : Median(RoundRatios);
+
+    public double MinRoundRatio => RoundRatios.Length == 0 ? OverallRatio : RoundRatios.Min();
+    public double MaxRoundRatio => RoundRatios.Length == 0 ? OverallRatio : RoundRatios.Max();
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
 }
 
 public sealed record ModelResult(MachineInfo Machine, int PayloadBytes, double BasaltLoadSeconds, double LiteDbLoadSeconds, List<ModelCase> Cases);

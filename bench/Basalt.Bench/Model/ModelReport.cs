@@ -39,7 +39,10 @@ public static class ModelReport
                      $"{options.ItemBytes} bytes. LiteDB stores the same attributes as a `BsonDocument` with `_id` = `\"pk|sk\"` and an index on `pk`.");
         s.AppendLine($"- Load first (timed separately, not part of the cases): Basalt {F(result.BasaltLoadSeconds, "F2")} s " +
                      "(64 PutItem in flight), LiteDB " + F(result.LiteDbLoadSeconds, "F2") + " s (`InsertBulk` of 1,000, then a checkpoint).");
-        s.AppendLine($"- Each case is a timed phase of {F(options.Seconds, "0.###")} s per side (after a warm-up of min(1 s, 10%)) with " +
+        s.AppendLine($"- Each case measures {F(options.Seconds, "0.###")} s per side, in {options.Rounds} rounds of {F(options.Seconds / options.Rounds, "0.###")} s " +
+                     "that alternate the sides (A B, B A, A B, ...; each slice after its own warm-up of min(1 s, 10%)), so that drift in the " +
+                     "machine's speed weighs on both; ops/s and latencies are over all slices, and ratio is the median of the rounds' ratios " +
+                     "(the range of the rounds' ratios is given next to it). Each slice runs with " +
                      $"{options.Threads} thread(s), over the same seeded key sequence for both sides. Latency per operation in an HdrHistogram; " +
                      "B/op = `GC.GetAllocatedBytesForCurrentThread` over the window, divided by the operations.");
         s.AppendLine("- GetItem: Basalt `TryGetItem` with a sink that reads the `count` attribute in place (the allocation-free read); " +
@@ -61,19 +64,19 @@ public static class ModelReport
                      "so it matches Basalt `async`" + (options.Durability == Durability.Sync ? "; in this run Basalt pays an fsync per write that LiteDB does not." : "."));
         s.AppendLine();
         s.AppendLine("## Results");
-        s.AppendLine("| case | Basalt ops/s | LiteDB ops/s | ratio | Basalt p50 / p99 us | LiteDB p50 / p99 us | Basalt B/op | LiteDB B/op |");
-        s.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        s.AppendLine("| case | Basalt ops/s | LiteDB ops/s | ratio (median round) | rounds' ratios min–max | Basalt p50 / p99 us | LiteDB p50 / p99 us | Basalt B/op | LiteDB B/op |");
+        s.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (ModelCase c in result.Cases.Where(c => c.Op != "raw"))
         {
-            s.AppendLine($"| {c.Op} | {F(c.First.OpsPerSecond, "N0")} | {F(c.Second.OpsPerSecond, "N0")} | {F(c.Ratio, "F2")} | " +
+            s.AppendLine($"| {c.Op} | {F(c.First.OpsPerSecond, "N0")} | {F(c.Second.OpsPerSecond, "N0")} | {F(c.Ratio, "F2")} | {F(c.MinRoundRatio, "F2")}–{F(c.MaxRoundRatio, "F2")} | " +
                          $"{F(c.First.P50Us, "F2")} / {F(c.First.P99Us, "F2")} | {F(c.Second.P50Us, "F2")} / {F(c.Second.P99Us, "F2")} | " +
                          $"{F(c.First.AllocatedBytesPerOp, "F0")} | {F(c.Second.AllocatedBytesPerOp, "F0")} |");
         }
         ModelCase raw = Get("raw");
         s.AppendLine();
-        s.AppendLine("| raw | GetItem ops/s | engine get ops/s | GetItem cost / raw | GetItem p50 us | engine p50 us | GetItem B/op | engine B/op |");
-        s.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        s.AppendLine($"| {options.ItemBytes} B item | {F(raw.First.OpsPerSecond, "N0")} | {F(raw.Second.OpsPerSecond, "N0")} | {F(raw.Ratio, "F2")} | " +
+        s.AppendLine("| raw | GetItem ops/s | engine get ops/s | GetItem cost / raw (median round) | rounds min–max | GetItem p50 us | engine p50 us | GetItem B/op | engine B/op |");
+        s.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        s.AppendLine($"| {options.ItemBytes} B item | {F(raw.First.OpsPerSecond, "N0")} | {F(raw.Second.OpsPerSecond, "N0")} | {F(raw.Ratio, "F2")} | {F(raw.MinRoundRatio, "F2")}–{F(raw.MaxRoundRatio, "F2")} | " +
                      $"{F(raw.First.P50Us, "F2")} | {F(raw.Second.P50Us, "F2")} | {F(raw.First.AllocatedBytesPerOp, "F0")} | {F(raw.Second.AllocatedBytesPerOp, "F0")} |");
         s.AppendLine();
         s.AppendLine("## Goals");
@@ -88,7 +91,7 @@ public static class ModelReport
         s.AppendLine("Summary lines:");
         s.AppendLine("```");
         foreach (ModelCase c in result.Cases)
-            s.AppendLine(FormattableString.Invariant($"op={c.Op} first_ops/s={c.First.OpsPerSecond:F0} second_ops/s={c.Second.OpsPerSecond:F0} ratio={c.Ratio:F2}"));
+            s.AppendLine(FormattableString.Invariant($"op={c.Op} first_ops/s={c.First.OpsPerSecond:F0} second_ops/s={c.Second.OpsPerSecond:F0} ratio={c.Ratio:F2} rounds={string.Join('/', c.RoundRatios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}"));
         s.AppendLine("```");
 
         string? folder = Path.GetDirectoryName(options.Out);
