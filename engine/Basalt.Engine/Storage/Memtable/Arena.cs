@@ -31,6 +31,9 @@ internal sealed unsafe class Arena : IDisposable
     // UsedBytes sees a whole (64-bit atomic on 64-bit targets) and recent value; the value is a statistic
     // for readers, nothing is published through it.
     private long _usedBytes;
+    // The start of the high end's allocations (values, growing down from the capacity); writer only, read
+    // like _usedBytes for the statistic.
+    private long _highStart;
 
     // With a pool, the block comes from it when it holds one of this size, and goes back to it on Dispose.
     public Arena(long capacityBytes, ArenaBlockPool? pool = null)
@@ -41,6 +44,7 @@ internal sealed unsafe class Arena : IDisposable
         _pool = pool;
         _base = pool is not null ? pool.Rent(capacityBytes) : ArenaBlockPool.Allocate(capacityBytes);
         _usedBytes = ReservedBytes;
+        _highStart = capacityBytes;
     }
 
     public byte* Base
@@ -54,22 +58,39 @@ internal sealed unsafe class Arena : IDisposable
 
     public long CapacityBytes => _capacityBytes;
 
-    public long UsedBytes => Volatile.Read(ref _usedBytes);
+    // Both ends: the low end's bytes plus the high end's.
+    public long UsedBytes => Volatile.Read(ref _usedBytes) + (_capacityBytes - Volatile.Read(ref _highStart));
 
     public bool IsDisposed => _base == null;
 
     // Writer thread only. Reserves lengthBytes starting at a multiple of alignBytes (a power of two) and
     // returns the start offset, or 0 when the rest of the arena is too small; a failed call changes nothing.
-    public uint TryAllocate(long lengthBytes, int alignBytes)
+    public uint TryAllocate(long lengthBytes, int alignBytes) =>
+        TryAllocateSplit(lengthBytes, alignBytes, 0, out uint low, out _) ? low : 0;
+
+    // Writer thread only. Reserves lowBytes at the low end (at a multiple of lowAlignBytes, a power of two) and
+    // highBytes at the high end (unaligned), both or neither: false when the free middle is too small. The two
+    // ends let the skiplist keep its nodes and keys packed together at the bottom and the values at the top,
+    // so a search touches a compact region instead of nodes strewn between values.
+    public bool TryAllocateSplit(long lowBytes, int lowAlignBytes, long highBytes, out uint low, out uint high)
     {
-        MemtableAssert.That(lengthBytes >= 0 && alignBytes > 0 && (alignBytes & (alignBytes - 1)) == 0, "bad allocation request");
-        long used = _usedBytes; // the writer reads its own field: no barrier needed
-        long start = (used + alignBytes - 1) & ~(long)(alignBytes - 1);
-        long end = start + lengthBytes;
-        if (end > _capacityBytes) return 0;
-        // Release store: only a statistic for other threads (see _usedBytes).
+        MemtableAssert.That(lowBytes >= 0 && highBytes >= 0 && lowAlignBytes > 0 && (lowAlignBytes & (lowAlignBytes - 1)) == 0,
+            "bad allocation request");
+        long used = _usedBytes; // the writer reads its own fields: no barrier needed
+        long start = (used + lowAlignBytes - 1) & ~(long)(lowAlignBytes - 1);
+        long end = start + lowBytes;
+        long highStart = _highStart - highBytes;
+        if (end > highStart)
+        {
+            low = high = 0;
+            return false;
+        }
+        // Release stores: only a statistic for other threads (see _usedBytes).
         Volatile.Write(ref _usedBytes, end);
-        return (uint)start;
+        Volatile.Write(ref _highStart, highStart);
+        low = (uint)start;
+        high = (uint)highStart;
+        return true;
     }
 
     // Frees the block. The owner guarantees no reader still uses it (the engine pins a memtable while any

@@ -28,7 +28,11 @@ namespace Basalt.Engine.Storage.Memtable;
 // Node layout in the arena; the tower sits *before* the node offset so that the header and key are at
 // fixed offsets whatever the height (a key compare needs no height lookup):
 //   [next[h-1]: u32] ... [next[1]: u32] [next[0]: u32] | node offset -> [trailer: u64][keyLen: u16]
-//   [height: u8][unused: u8][valueLen: u32][user key: keyLen bytes][value: valueLen bytes]
+//   [height: u8][unused: u8][valueLen: u32][valueOffset: u32][user key: keyLen bytes]
+// and the value's bytes at valueOffset, in the arena's high end (Arena.TryAllocateSplit): nodes and keys
+// fill the arena from the bottom, values from the top. A search compares keys only, and with values inline a
+// 1 KiB value spread 60k nodes over 64 MiB, each step a cache miss and a TLB miss; packed, the nodes of the
+// same memtable take a few MiB (figures in docs/storage-engine.md, "Memtable layout").
 // Native endianness (the arena never leaves the process). Nodes are 4-byte aligned so that next offsets are
 // atomic; the trailer may be 8-byte misaligned, which x64 and arm64 load without a fault (it costs extra
 // only when it straddles a cache line). 8-byte alignment would waste 4 bytes on every odd-height node: most
@@ -48,10 +52,11 @@ internal sealed unsafe class SkipList
     // about the same length.
     private const int BranchingBits = 2;
 
-    public const int HeaderBytes = 16;
+    public const int HeaderBytes = 20;
     private const int KeyLengthOffset = 8;
     private const int HeightOffset = 10;
     private const int ValueLengthOffset = 12;
+    private const int ValueOffsetOffset = 16; // values live at the arena's high end (see TryInsert)
     private const int NodeAlignBytes = 4;
     private const int TowerSlotBytes = sizeof(uint);
 
@@ -111,7 +116,7 @@ internal sealed unsafe class SkipList
     public ReadOnlySpan<byte> ValueOf(uint node)
     {
         byte* p = _base + node;
-        return new(p + HeaderBytes + *(ushort*)(p + KeyLengthOffset), *(int*)(p + ValueLengthOffset));
+        return new(_base + *(uint*)(p + ValueOffsetOffset), *(int*)(p + ValueLengthOffset));
     }
 
     public int HeightOf(uint node) => _base[node + HeightOffset];
@@ -205,8 +210,11 @@ internal sealed unsafe class SkipList
     {
         MemtableAssert.That(userKey.Length <= ushort.MaxValue, "user key too long for the node layout");
         int height = RandomHeight();
-        uint start = _arena.TryAllocate(NodeBytes(height, userKey.Length, value.Length), NodeAlignBytes);
-        if (start == 0) return false;
+        // The node (tower, header, key) at the arena's low end, the value at its high end: searches walk nodes
+        // and keys only, and those stay packed in a fraction of the arena (a 1 KiB value would otherwise put
+        // every node on its own cache lines and pages, a miss of each at every step).
+        if (!_arena.TryAllocateSplit(NodeBytes(height, userKey.Length, 0), NodeAlignBytes, value.Length, out uint start, out uint valueAt))
+            return false;
         uint node = start + (uint)(height * TowerSlotBytes);
 
         // Initialise the node while no one can reach it (invariant 3): plain stores.
@@ -216,8 +224,9 @@ internal sealed unsafe class SkipList
         p[HeightOffset] = (byte)height;
         p[HeightOffset + 1] = 0;
         *(int*)(p + ValueLengthOffset) = value.Length;
+        *(uint*)(p + ValueOffsetOffset) = valueAt;
         userKey.CopyTo(new Span<byte>(p + HeaderBytes, userKey.Length));
-        value.CopyTo(new Span<byte>(p + HeaderBytes + userKey.Length, value.Length));
+        value.CopyTo(new Span<byte>(_base + valueAt, value.Length));
 
         uint* prev = stackalloc uint[MaxHeight];
         uint found = FindGreaterOrEqual(userKey, trailer, prev);

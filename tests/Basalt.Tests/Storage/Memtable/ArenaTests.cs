@@ -112,4 +112,25 @@ public class ArenaTests
         Assert.Equal(500, seen);
         table.Dispose();
     }
+
+    // Nodes from the bottom, values from the top: both parts or neither, and the two ends may meet exactly.
+    [Fact]
+    public void Split_allocations_take_both_ends_or_nothing()
+    {
+        using var arena = new Arena(1024);
+        Assert.True(arena.TryAllocateSplit(100, 4, 200, out uint low, out uint high));
+        Assert.Equal(4u, low);
+        Assert.Equal(1024u - 200, high);
+        Assert.Equal(104 + 200, arena.UsedBytes);
+        // Free middle: [104, 824) = 720 bytes. One byte too many on either side fails and changes nothing.
+        Assert.False(arena.TryAllocateSplit(700, 4, 21, out _, out _));
+        Assert.Equal(304, arena.UsedBytes);
+        Assert.False(arena.TryAllocate(721, 1) != 0);
+        Assert.True(arena.TryAllocateSplit(700, 4, 20, out low, out high));
+        Assert.Equal(104u, low);
+        Assert.Equal(804u, high);
+        Assert.Equal(1024, arena.UsedBytes);
+        Assert.False(arena.TryAllocateSplit(0, 1, 1, out _, out _));
+        Assert.True(arena.TryAllocateSplit(0, 1, 0, out _, out _));
+    }
 }
