@@ -35,12 +35,15 @@ public sealed partial class BasaltDatabase
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
         bool wantOld = ReturnsOld(request.ReturnValues);
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         if (request.Item is null) throw new ValidationException("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null");
         var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
             request.ConditionExpression, update: null, projection: null, keyNames: null);
         var writer = t_writer ??= new ItemWriter();
         var item = Encode(writer, request.Item);
-        if (expressions.Condition is null && !wantOld)
+        // Without a condition, old item or capacity to report, a put is a plain write; else a read-modify-write
+        // (the units consumed depend on the item it replaces).
+        if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None)
             return Complete(PutEncoded(table, item), static () => new PutItemResponse(null));
         ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
         var transform = new ItemTransform
@@ -49,9 +52,11 @@ public sealed partial class BasaltDatabase
             PutItem = item.ToArray(),
             KeepOld = wantOld,
             KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
+            Capacity = capacity,
+            TableName = table.Name,
         };
         return CompleteTransform(Transform(table, partitionKey, sortKey, transform), transform,
-            static t => new PutItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old)));
+            static t => new PutItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old), t.Consumed()));
     }
 
     // The allocation-free put: the item is the one the writer last ended (ItemWriter validated it; numbers must be
@@ -66,16 +71,22 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, values: null,
             condition: null, update: null, request.ProjectionExpression, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
+        bool measure = capacity != ReturnConsumedCapacity.None;
+        bool consistent = request.ConsistentRead ?? false;
         if (expressions.Projection is null)
         {
-            var sink = new DecodeSink();
-            return new GetItemResponse(TryGetItem(table, partitionKey, sortKey, ref sink) ? sink.Item : null);
+            var sink = new DecodeSink { Measure = measure };
+            bool found = TryGetItem(table, partitionKey, sortKey, ref sink);
+            return new GetItemResponse(found ? sink.Item : null, ReadCapacity(capacity, table, sink.Size, consistent));
         }
-        var projecting = new ProjectSink(expressions.Projection, t_writer ??= new ItemWriter());
-        return new GetItemResponse(TryGetItem(table, partitionKey, sortKey, ref projecting) ? projecting.Item : null);
+        var projecting = new ProjectSink(expressions.Projection, t_writer ??= new ItemWriter()) { Measure = measure };
+        bool hit = TryGetItem(table, partitionKey, sortKey, ref projecting);
+        // Projection does not reduce the units: the whole item is read.
+        return new GetItemResponse(hit ? projecting.Item : null, ReadCapacity(capacity, table, projecting.Size, consistent));
     }
 
     // The allocation-free read: the sink receives the item's encoded bytes (read them with ItemReader inside
@@ -94,10 +105,11 @@ public sealed partial class BasaltDatabase
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
         bool wantOld = ReturnsOld(request.ReturnValues);
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
             request.ConditionExpression, update: null, projection: null, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
-        if (expressions.Condition is null && !wantOld)
+        if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None)
         {
             var write = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true);
             return Complete(write, static () => new DeleteItemResponse(null));
@@ -108,9 +120,11 @@ public sealed partial class BasaltDatabase
             IsDelete = true,
             KeepOld = wantOld,
             KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
+            Capacity = capacity,
+            TableName = table.Name,
         };
         return CompleteTransform(Transform(table, partitionKey, sortKey, transform), transform,
-            static t => new DeleteItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old)));
+            static t => new DeleteItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old), t.Consumed()));
     }
 
     // UpdateItem: an atomic read-modify-write of the item (see the file header). Creates the item from its key when
@@ -121,6 +135,7 @@ public sealed partial class BasaltDatabase
         var table = Table(request.TableName);
         var returnValues = request.ReturnValues ?? ReturnValue.None;
         if (!Enum.IsDefined(returnValues)) throw new ValidationException($"Unsupported ReturnValues: {returnValues}");
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         string[] keyNames = table.SortKey is null ? [table.PartitionKey.Name] : [table.PartitionKey.Name, table.SortKey.Name];
         var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
             request.ConditionExpression, request.UpdateExpression, projection: null, keyNames);
@@ -134,15 +149,17 @@ public sealed partial class BasaltDatabase
             KeepOld = returnValues is ReturnValue.AllOld or ReturnValue.UpdatedOld,
             KeepNew = returnValues is ReturnValue.AllNew or ReturnValue.UpdatedNew,
             KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
+            Capacity = capacity,
+            TableName = table.Name,
         };
         var write = Transform(table, partitionKey, sortKey, transform);
         return returnValues switch
         {
-            ReturnValue.AllOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.Old))),
-            ReturnValue.AllNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.New))),
-            ReturnValue.UpdatedOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.Old))),
-            ReturnValue.UpdatedNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.New))),
-            _ => CompleteTransform(write, transform, static _ => new UpdateItemResponse(null)),
+            ReturnValue.AllOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.Old), t.Consumed())),
+            ReturnValue.AllNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.New), t.Consumed())),
+            ReturnValue.UpdatedOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.Old), t.Consumed())),
+            ReturnValue.UpdatedNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.New), t.Consumed())),
+            _ => CompleteTransform(write, transform, static t => new UpdateItemResponse(null, t.Consumed())),
         };
 
         static Dictionary<string, AttributeValue>? Decode(byte[]? item) => item is null ? null : ItemCodec.Decode(item);
@@ -155,6 +172,16 @@ public sealed partial class BasaltDatabase
             return projected.Count == 0 ? null : projected;
         }
     }
+
+    private static ReturnConsumedCapacity CapacityMode(ReturnConsumedCapacity? mode)
+    {
+        CapacityUnits.Validate(mode);
+        return mode ?? ReturnConsumedCapacity.None;
+    }
+
+    private static ConsumedCapacity? ReadCapacity(ReturnConsumedCapacity mode, TableDefinition table, int itemBytes, bool consistent) =>
+        mode == ReturnConsumedCapacity.None ? null
+            : CapacityUnits.Report(mode, table.Name, CapacityUnits.Read(itemBytes, consistent), isWrite: false);
 
     private static bool OldOnFailure(ReturnValuesOnConditionCheckFailure? value) => value switch
     {
@@ -251,7 +278,14 @@ public sealed partial class BasaltDatabase
     private struct DecodeSink : IValueSink
     {
         public Dictionary<string, AttributeValue>? Item;
-        public void OnValue(scoped ReadOnlySpan<byte> value) => Item = ItemCodec.Decode(value);
+        public bool Measure;    // record the item's DynamoDB size (for ConsumedCapacity)
+        public int Size;
+
+        public void OnValue(scoped ReadOnlySpan<byte> value)
+        {
+            if (Measure) Size = ItemSize.Of(value);
+            Item = ItemCodec.Decode(value);
+        }
     }
 
     // GetItem with a ProjectionExpression: projects the stored bytes, then decodes only what is left. An item none of
@@ -259,7 +293,14 @@ public sealed partial class BasaltDatabase
     private struct ProjectSink(ProjectionEvaluator projection, ItemWriter writer) : IValueSink
     {
         public Dictionary<string, AttributeValue>? Item;
-        public void OnValue(scoped ReadOnlySpan<byte> value) => Item = ItemCodec.Decode(projection.Project(value, writer));
+        public bool Measure;    // as DecodeSink's: the whole item's size, before projection
+        public int Size;
+
+        public void OnValue(scoped ReadOnlySpan<byte> value)
+        {
+            if (Measure) Size = ItemSize.Of(value);
+            Item = ItemCodec.Decode(projection.Project(value, writer));
+        }
     }
 
     // A request's expressions, parsed and checked together (DynamoDB's order: each expression's own errors, then

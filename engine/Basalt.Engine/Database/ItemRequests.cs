@@ -33,10 +33,11 @@ public sealed class PutItemRequest
     public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
     public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
     public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
 // Attributes: the replaced item when ReturnValues is ALL_OLD and an item existed; null otherwise.
-public sealed record PutItemResponse(Dictionary<string, AttributeValue>? Attributes);
+public sealed record PutItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null);
 
 public sealed class GetItemRequest
 {
@@ -46,10 +47,11 @@ public sealed class GetItemRequest
     public bool? ConsistentRead { get; set; }
     public string? ProjectionExpression { get; set; }
     public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
 // Item: null when there is no such item (DynamoDB's response then has no Item member).
-public sealed record GetItemResponse(Dictionary<string, AttributeValue>? Item);
+public sealed record GetItemResponse(Dictionary<string, AttributeValue>? Item, ConsumedCapacity? ConsumedCapacity = null);
 
 public sealed class DeleteItemRequest
 {
@@ -60,9 +62,10 @@ public sealed class DeleteItemRequest
     public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
     public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
     public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
-public sealed record DeleteItemResponse(Dictionary<string, AttributeValue>? Attributes);
+public sealed record DeleteItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null);
 
 // UpdateItem: applies UpdateExpression (none: the item is created with its key if absent, else left as it is)
 // when ConditionExpression holds, creating the item from its key when it does not exist.
@@ -76,8 +79,9 @@ public sealed class UpdateItemRequest
     public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
     public ReturnValue? ReturnValues { get; set; }
     public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
 // Attributes per ReturnValues: ALL_OLD the old item, UPDATED_OLD / UPDATED_NEW the updated paths of the old / new
 // item, ALL_NEW the new item; null for NONE, or when there is nothing to return (no old item, no updated path).
-public sealed record UpdateItemResponse(Dictionary<string, AttributeValue>? Attributes);
+public sealed record UpdateItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null);

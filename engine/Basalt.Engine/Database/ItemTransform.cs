@@ -20,10 +20,18 @@ internal sealed class ItemTransform : IWriteTransform
     public bool KeepOld;            // copy the old item (ALL_OLD, UPDATED_OLD)
     public bool KeepOldOnFailure;   // ReturnValuesOnConditionCheckFailure ALL_OLD
     public bool KeepNew;            // copy the new item (ALL_NEW, UPDATED_NEW)
+    public ReturnConsumedCapacity Capacity; // not None: measure the old and new item for the units consumed
+    public string? TableName;
 
     public bool Failed;             // the condition was false: nothing was written
     public byte[]? Old;
     public byte[]? New;
+    public int OldSize;             // DynamoDB sizes (ItemSize) when Capacity is asked for; 0 when absent
+    public int NewSize;
+
+    // The request's ConsumedCapacity, or null for NONE: a write costs its larger image, rounded up to 1 KB.
+    public ConsumedCapacity? Consumed() =>
+        CapacityUnits.Report(Capacity, TableName!, CapacityUnits.Write(Math.Max(OldSize, NewSize)), isWrite: true);
 
     // The writer's thread's own writer: a transform never runs inside another on one thread (Apply does not
     // call the engine), and no request-thread code uses this one.
@@ -32,6 +40,7 @@ internal sealed class ItemTransform : IWriteTransform
     public WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue)
     {
         var item = exists ? current : default;
+        if (Capacity != ReturnConsumedCapacity.None && exists) OldSize = ItemSize.Of(current);
         if (Condition is not null && !Condition.Evaluate(item))
         {
             Failed = true;
@@ -68,6 +77,7 @@ internal sealed class ItemTransform : IWriteTransform
             }
         }
         if (KeepNew) New = result.ToArray();
+        if (Capacity != ReturnConsumedCapacity.None) NewSize = ItemSize.Of(result);
         newValue.Write(result);
         return WriteDecision.Put;
     }

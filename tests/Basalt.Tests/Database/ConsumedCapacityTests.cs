@@ -1,0 +1,103 @@
+using Basalt.Engine.Database;
+using Basalt.Engine.Model;
+using static Basalt.Tests.Database.DatabaseFixture;
+
+namespace Basalt.Tests.Database;
+
+// ReturnConsumedCapacity on the single-item operations: DynamoDB's arithmetic (4 KB read units, half for eventual
+// consistency; 1 KB write units; the larger image of a write; one unit for an absent item) at its edges.
+public class ConsumedCapacityTests : IDisposable
+{
+    private readonly DatabaseFixture _fx = new();
+    private BasaltDatabase Db => _fx.Db;
+    public void Dispose() => _fx.Dispose();
+
+    // An item of exactly `bytes` DynamoDB bytes: "pk" (2) + its value "k" (1) + "p" (1) + the padding.
+    private static Dictionary<string, AttributeValue> Sized(int bytes) =>
+        Item(("pk", S("k")), ("p", S(new string('x', bytes - 4))));
+
+    private static readonly Dictionary<string, AttributeValue> Key = Item(("pk", S("k")));
+
+    [Theory]
+    [InlineData(0, true, 1.0)]
+    [InlineData(1, true, 1.0)]
+    [InlineData(4096, true, 1.0)]
+    [InlineData(4097, true, 2.0)]
+    [InlineData(0, false, 0.5)]
+    [InlineData(4096, false, 0.5)]
+    [InlineData(4097, false, 1.0)]
+    [InlineData(400 * 1024, true, 100.0)]
+    public void Read_units_round_up_to_4_KB(long bytes, bool consistent, double units) =>
+        Assert.Equal(units, CapacityUnits.Read(bytes, consistent));
+
+    [Theory]
+    [InlineData(0, 1.0)]
+    [InlineData(1024, 1.0)]
+    [InlineData(1025, 2.0)]
+    [InlineData(400 * 1024, 400.0)]
+    public void Write_units_round_up_to_1_KB(long bytes, double units) => Assert.Equal(units, CapacityUnits.Write(bytes));
+
+    [Fact]
+    public async Task GetItem_reports_the_whole_item_rounded_to_4_KB_even_with_a_projection()
+    {
+        await Db.CreateTableAsync(Table("cap"));
+        Assert.Equal(4097, ItemSize.Of(Sized(4097)));
+        await Db.PutItemAsync(new() { TableName = "cap", Item = Sized(4097) });
+
+        var strong = Db.GetItem(new() { TableName = "cap", Key = Key, ConsistentRead = true, ReturnConsumedCapacity = ReturnConsumedCapacity.Total });
+        Assert.Equal(new ConsumedCapacity("cap", 2.0, ReadCapacityUnits: 2.0), strong.ConsumedCapacity);
+        var eventual = Db.GetItem(new() { TableName = "cap", Key = Key, ProjectionExpression = "pk", ReturnConsumedCapacity = ReturnConsumedCapacity.Total });
+        Assert.Single(eventual.Item!);
+        Assert.Equal(1.0, eventual.ConsumedCapacity!.CapacityUnits);
+        var indexes = Db.GetItem(new() { TableName = "cap", Key = Key, ConsistentRead = true, ReturnConsumedCapacity = ReturnConsumedCapacity.Indexes });
+        Assert.Equal(new Capacity(2.0, ReadCapacityUnits: 2.0), indexes.ConsumedCapacity!.Table);
+        Assert.Null(Db.GetItem(new() { TableName = "cap", Key = Key }).ConsumedCapacity);
+        Assert.Null(Db.GetItem(new() { TableName = "cap", Key = Key, ReturnConsumedCapacity = ReturnConsumedCapacity.None }).ConsumedCapacity);
+
+        var missing = Db.GetItem(new() { TableName = "cap", Key = Item(("pk", S("absent"))), ReturnConsumedCapacity = ReturnConsumedCapacity.Total });
+        Assert.Null(missing.Item);
+        Assert.Equal(0.5, missing.ConsumedCapacity!.CapacityUnits);
+    }
+
+    [Fact]
+    public async Task Writes_report_their_larger_image_rounded_to_1_KB()
+    {
+        await Db.CreateTableAsync(Table("cap"));
+        var first = await Db.PutItemAsync(new() { TableName = "cap", Item = Sized(1025), ReturnConsumedCapacity = ReturnConsumedCapacity.Total });
+        Assert.Equal(new ConsumedCapacity("cap", 2.0, WriteCapacityUnits: 2.0), first.ConsumedCapacity);
+        // Replacing a 3000-byte item with a small one costs the old image.
+        await Db.PutItemAsync(new() { TableName = "cap", Item = Sized(3000) });
+        var smaller = await Db.PutItemAsync(new() { TableName = "cap", Item = Sized(10), ReturnConsumedCapacity = ReturnConsumedCapacity.Indexes });
+        Assert.Equal(3.0, smaller.ConsumedCapacity!.CapacityUnits);
+        Assert.Equal(new Capacity(3.0, WriteCapacityUnits: 3.0), smaller.ConsumedCapacity.Table);
+
+        // An update that grows the item from 10 to 2058 bytes: the new image.
+        var grown = await Db.UpdateItemAsync(new()
+        {
+            TableName = "cap", Key = Key, UpdateExpression = "SET q = :v",
+            ExpressionAttributeValues = new() { [":v"] = S(new string('y', 2047)) },
+            ReturnConsumedCapacity = ReturnConsumedCapacity.Total,
+        });
+        Assert.Equal(3.0, grown.ConsumedCapacity!.CapacityUnits);
+        Assert.Null(grown.Attributes);
+
+        var deleted = await Db.DeleteItemAsync(new() { TableName = "cap", Key = Key, ReturnConsumedCapacity = ReturnConsumedCapacity.Total });
+        Assert.Equal(3.0, deleted.ConsumedCapacity!.CapacityUnits);
+        var absent = await Db.DeleteItemAsync(new() { TableName = "cap", Key = Key, ReturnConsumedCapacity = ReturnConsumedCapacity.Total });
+        Assert.Equal(1.0, absent.ConsumedCapacity!.CapacityUnits);
+        Assert.Null(Db.GetItem(new() { TableName = "cap", Key = Key }).Item);
+        Assert.Null((await Db.DeleteItemAsync(new() { TableName = "cap", Key = Key })).ConsumedCapacity);
+    }
+
+    [Fact]
+    public async Task An_undefined_mode_is_a_validation_error()
+    {
+        await Db.CreateTableAsync(Table("cap"));
+        var e = Assert.Throws<ValidationException>(() =>
+            Db.GetItem(new() { TableName = "cap", Key = Key, ReturnConsumedCapacity = (ReturnConsumedCapacity)7 }));
+        Assert.Contains("returnConsumedCapacity", e.Message);
+        await Assert.ThrowsAsync<ValidationException>(() =>
+            Db.PutItemAsync(new() { TableName = "cap", Item = Sized(10), ReturnConsumedCapacity = (ReturnConsumedCapacity)3 }).AsTask());
+        Assert.Null(Db.GetItem(new() { TableName = "cap", Key = Key }).Item); // nothing was written
+    }
+}
