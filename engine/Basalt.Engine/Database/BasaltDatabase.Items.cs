@@ -179,7 +179,7 @@ public sealed partial class BasaltDatabase
         return mode ?? ReturnConsumedCapacity.None;
     }
 
-    private static ConsumedCapacity? ReadCapacity(ReturnConsumedCapacity mode, TableDefinition table, int itemBytes, bool consistent) =>
+    private static ConsumedCapacity? ReadCapacity(ReturnConsumedCapacity mode, TableDefinition table, long itemBytes, bool consistent) =>
         mode == ReturnConsumedCapacity.None ? null
             : CapacityUnits.Report(mode, table.Name, CapacityUnits.Read(itemBytes, consistent), isWrite: false);
 

@@ -38,6 +38,7 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, segment: null, totalSegments: null);
         if (request.KeyConditionExpression is null) throw new ValidationException(QueryKeyConditionMissingMessage);
         var select = CheckSelect(request.Select, request.ProjectionExpression);
@@ -78,7 +79,7 @@ public sealed partial class BasaltDatabase
                 if (!startKey.Partition.AsSpan().SequenceEqual(partition)) throw new ValidationException(StartKeyOtherPartitionMessage);
             }
             // A table without a sort key has one item per partition key: nothing follows it.
-            if (table.SortKey is null) return new QueryResponse([], 0, 0, null);
+            if (table.SortKey is null) return new QueryResponse([], 0, 0, null, PageCapacity(capacity, table, 0, request.ConsistentRead));
             if (forward) from = Successor(startKey.Sort!);
             else to = startKey.Sort;
         }
@@ -94,13 +95,15 @@ public sealed partial class BasaltDatabase
             while (it.MoveNext())
                 if (page.Add(it.Value)) break;
         }
-        return new QueryResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey);
+        return new QueryResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey,
+            PageCapacity(capacity, table, page.Bytes, request.ConsistentRead));
     }
 
     public ScanResponse Scan(ScanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, request.Segment, request.TotalSegments);
         CheckSegments(request.Segment, request.TotalSegments);
         var select = CheckSelect(request.Select, request.ProjectionExpression);
@@ -165,8 +168,14 @@ public sealed partial class BasaltDatabase
                 }
             }
         }
-        return new ScanResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey);
+        return new ScanResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey,
+            PageCapacity(capacity, table, page.Bytes, request.ConsistentRead));
     }
+
+    // A Query or Scan page costs the total size of the items it read (before the filter and the projection, and
+    // the same for Select COUNT), rounded up to 4 KB once, not per item.
+    private static ConsumedCapacity? PageCapacity(ReturnConsumedCapacity mode, TableDefinition table, long bytesRead, bool? consistentRead) =>
+        ReadCapacity(mode, table, bytesRead, consistentRead ?? false);
 
     // The stored-key range [lower, upper) of a segment's virtual partitions; an empty upper: to the end.
     private static (byte[] Lower, byte[] Upper) SegmentRange(int segment, int totalSegments)
@@ -421,6 +430,7 @@ public sealed partial class BasaltDatabase
     {
         private long _bytes;
 
+        public long Bytes => _bytes; // DynamoDB sizes of the items read, before the filter
         public List<Dictionary<string, AttributeValue>> Items { get; } = [];
         public int Count { get; private set; }
         public int Scanned { get; private set; }

@@ -14,7 +14,7 @@ public enum Select : byte
 
 // Query and Scan in the managed form (AttributeValue maps), members as DynamoDB names them. Plain data; the
 // database validates them per call. Not here: IndexName (no indexes yet), the legacy KeyConditions / QueryFilter /
-// ScanFilter / AttributesToGet / ConditionalOperator, ReturnConsumedCapacity.
+// ScanFilter / AttributesToGet / ConditionalOperator.
 public sealed class QueryRequest
 {
     public string? TableName { get; set; }
@@ -31,6 +31,7 @@ public sealed class QueryRequest
     public Select? Select { get; set; }
     // Accepted; every read is strongly consistent.
     public bool? ConsistentRead { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
 public sealed class ScanRequest
@@ -47,6 +48,7 @@ public sealed class ScanRequest
     // Parallel scan: Segment in 0..TotalSegments-1, TotalSegments in 1..1,000,000; both or neither.
     public int? Segment { get; set; }
     public int? TotalSegments { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
 // Items: the page's items after the filter and projection (empty, not null, for Select COUNT, as the response then
@@ -54,7 +56,7 @@ public sealed class ScanRequest
 // items read before it. LastEvaluatedKey: the key of the last item read when the page stopped at Limit or at 1 MB;
 // null when the read reached the end.
 public sealed record QueryResponse(List<Dictionary<string, AttributeValue>> Items, int Count, int ScannedCount,
-    Dictionary<string, AttributeValue>? LastEvaluatedKey);
+    Dictionary<string, AttributeValue>? LastEvaluatedKey, ConsumedCapacity? ConsumedCapacity = null);
 
 public sealed record ScanResponse(List<Dictionary<string, AttributeValue>> Items, int Count, int ScannedCount,
-    Dictionary<string, AttributeValue>? LastEvaluatedKey);
+    Dictionary<string, AttributeValue>? LastEvaluatedKey, ConsumedCapacity? ConsumedCapacity = null);

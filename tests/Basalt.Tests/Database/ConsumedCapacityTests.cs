@@ -100,4 +100,49 @@ public class ConsumedCapacityTests : IDisposable
             Db.PutItemAsync(new() { TableName = "cap", Item = Sized(10), ReturnConsumedCapacity = (ReturnConsumedCapacity)3 }).AsTask());
         Assert.Null(Db.GetItem(new() { TableName = "cap", Key = Key }).Item); // nothing was written
     }
+
+    // An item of `bytes` DynamoDB bytes in a table with a numeric sort key.
+    private static Dictionary<string, AttributeValue> Ranged(string pk, int sk, int bytes)
+    {
+        var item = Item(("pk", S(pk)), ("sk", N(sk.ToString(System.Globalization.CultureInfo.InvariantCulture))), ("p", S("")));
+        item["p"] = S(new string('x', bytes - ItemSize.Of(item)));
+        Assert.Equal(bytes, ItemSize.Of(item));
+        return item;
+    }
+
+    [Fact]
+    public async Task Query_and_Scan_round_the_page_total_once_before_the_filter()
+    {
+        await Db.CreateTableAsync(Table("cap", ScalarAttributeType.S, ScalarAttributeType.N));
+        for (int i = 0; i < 3; i++) await Db.PutItemAsync(new() { TableName = "cap", Item = Ranged("a", i, 1500) });
+        await Db.PutItemAsync(new() { TableName = "cap", Item = Ranged("b", 0, 5000) });
+
+        QueryResponse Query(bool consistent, string? filter = null, int? limit = null, Select? select = null) => Db.Query(new()
+        {
+            TableName = "cap", KeyConditionExpression = "pk = :p", FilterExpression = filter, Limit = limit, Select = select,
+            ExpressionAttributeValues = filter is null ? new() { [":p"] = S("a") } : new() { [":p"] = S("a"), [":none"] = S("none") },
+            ConsistentRead = consistent, ReturnConsumedCapacity = ReturnConsumedCapacity.Total,
+        });
+        // 3 × 1500 = 4500 bytes: two units, not three (the total rounds once).
+        Assert.Equal(new ConsumedCapacity("cap", 2.0, ReadCapacityUnits: 2.0), Query(true).ConsumedCapacity);
+        Assert.Equal(1.0, Query(false).ConsumedCapacity!.CapacityUnits);
+        var filtered = Query(true, filter: "p = :none");
+        Assert.Equal(0, filtered.Count);
+        Assert.Equal(2.0, filtered.ConsumedCapacity!.CapacityUnits); // the filter does not reduce it
+        Assert.Equal(2.0, Query(true, select: Select.Count).ConsumedCapacity!.CapacityUnits);
+        Assert.Equal(1.0, Query(true, limit: 2).ConsumedCapacity!.CapacityUnits); // 3000 bytes
+        var none = Db.Query(new()
+        {
+            TableName = "cap", KeyConditionExpression = "pk = :p", ExpressionAttributeValues = new() { [":p"] = S("nobody") },
+            ReturnConsumedCapacity = ReturnConsumedCapacity.Indexes,
+        });
+        Assert.Equal(new Capacity(0.5, ReadCapacityUnits: 0.5), none.ConsumedCapacity!.Table);
+
+        // The whole table: 4500 + 5000 = 9500 bytes, three units.
+        var scan = Db.Scan(new() { TableName = "cap", ConsistentRead = true, ReturnConsumedCapacity = ReturnConsumedCapacity.Total });
+        Assert.Equal(4, scan.ScannedCount);
+        Assert.Equal(3.0, scan.ConsumedCapacity!.CapacityUnits);
+        Assert.Null(Db.Scan(new() { TableName = "cap" }).ConsumedCapacity);
+        Assert.Throws<ValidationException>(() => Db.Scan(new() { TableName = "cap", ReturnConsumedCapacity = (ReturnConsumedCapacity)9 }));
+    }
 }
