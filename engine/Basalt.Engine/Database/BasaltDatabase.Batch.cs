@@ -41,6 +41,7 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var requestItems = RequireItems(request.RequestItems);
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         int total = 0;
         foreach (var (name, part) in requestItems)
         {
@@ -69,12 +70,15 @@ public sealed partial class BasaltDatabase
         var responses = new Dictionary<string, List<Dictionary<string, AttributeValue>>>(requestItems.Count, StringComparer.Ordinal);
         var unprocessed = new Dictionary<string, KeysAndAttributes>(StringComparer.Ordinal);
         var writer = t_writer ??= new ItemWriter();
+        var consumed = capacity == ReturnConsumedCapacity.None ? null : new List<ConsumedCapacity>(requestItems.Count);
         long bytes = 0;
         t = 0;
         foreach (var (name, part) in requestItems)
         {
             var items = new List<Dictionary<string, AttributeValue>>();
             responses.Add(name, items);
+            double units = 0;
+            bool consistent = part.ConsistentRead ?? false;
             for (int k = 0; k < part.Keys!.Count; k++)
             {
                 if (bytes >= BatchGetResponseBytesMax)
@@ -84,7 +88,11 @@ public sealed partial class BasaltDatabase
                 }
                 ItemKeys.FromManaged(tables[t], part.Keys[k], out var partitionKey, out var sortKey);
                 var sink = new BatchGetSink(projections[t], writer);
-                if (!TryGetItem(tables[t], partitionKey, sortKey, ref sink)) continue;
+                if (!TryGetItem(tables[t], partitionKey, sortKey, ref sink))
+                {
+                    units += CapacityUnits.Read(0, consistent); // a key read and found absent costs as GetItem's
+                    continue;
+                }
                 if (bytes + sink.Bytes > BatchGetResponseBytesMax)
                 {
                     // This item would take the response over 16 MB: it and every key after it are left for a retry.
@@ -93,11 +101,13 @@ public sealed partial class BasaltDatabase
                     continue;
                 }
                 bytes += sink.Bytes;
+                units += CapacityUnits.Read(sink.Bytes, consistent); // each item rounded up on its own
                 items.Add(sink.Item!);
             }
+            consumed?.Add(CapacityUnits.Report(capacity, tables[t].Name, units, isWrite: false)!);
             t++;
         }
-        return new BatchGetItemResponse(responses, unprocessed);
+        return new BatchGetItemResponse(responses, unprocessed, consumed);
 
         static KeysAndAttributes Unprocessed(Dictionary<string, KeysAndAttributes> unprocessed, string name, KeysAndAttributes part)
         {
@@ -120,6 +130,7 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var requestItems = RequireItems(request.RequestItems);
+        var capacity = CapacityMode(request.ReturnConsumedCapacity);
         int total = 0;
         foreach (var (name, writes) in requestItems)
         {
@@ -163,8 +174,10 @@ public sealed partial class BasaltDatabase
             }
         }
 
-        // All writes submitted, then awaited together.
+        // All writes submitted, then awaited together. With capacity to report, each is a read-modify-write that
+        // measures the item it replaces or deletes (a write costs its larger image, as PutItem and DeleteItem).
         var pending = new Task<ulong>[total];
+        var measured = capacity == ReturnConsumedCapacity.None ? null : new ItemTransform[total];
         i = 0;
         t = 0;
         foreach (var (_, writes) in requestItems)
@@ -172,7 +185,15 @@ public sealed partial class BasaltDatabase
             var table = tables[t++];
             foreach (var write in writes)
             {
-                if (puts[i] is { } item) pending[i] = PutEncoded(table, item).AsTask();
+                if (measured is not null)
+                {
+                    KeyAttribute partitionKey, sortKey;
+                    if (puts[i] is { } putItem) ItemKeys.FromItem(table, putItem, out partitionKey, out sortKey);
+                    else ItemKeys.FromManaged(table, write.DeleteRequest!.Key, out partitionKey, out sortKey);
+                    measured[i] = new ItemTransform { PutItem = puts[i], IsDelete = puts[i] is null, Capacity = capacity, TableName = table.Name };
+                    pending[i] = Transform(table, partitionKey, sortKey, measured[i]).AsTask();
+                }
+                else if (puts[i] is { } item) pending[i] = PutEncoded(table, item).AsTask();
                 else
                 {
                     ItemKeys.FromManaged(table, write.DeleteRequest!.Key, out var partitionKey, out var sortKey);
@@ -182,7 +203,21 @@ public sealed partial class BasaltDatabase
             }
         }
         await Task.WhenAll(pending).ConfigureAwait(false);
-        return new BatchWriteItemResponse(new Dictionary<string, List<WriteRequest>>(StringComparer.Ordinal));
+        List<ConsumedCapacity>? consumed = null;
+        if (measured is not null)
+        {
+            consumed = new List<ConsumedCapacity>(requestItems.Count);
+            i = 0;
+            t = 0;
+            foreach (var (_, writes) in requestItems)
+            {
+                double units = 0;
+                for (int w = 0; w < writes.Count; w++, i++)
+                    units += CapacityUnits.Write(Math.Max(measured[i].OldSize, measured[i].NewSize));
+                consumed.Add(CapacityUnits.Report(capacity, tables[t++].Name, units, isWrite: true)!);
+            }
+        }
+        return new BatchWriteItemResponse(new Dictionary<string, List<WriteRequest>>(StringComparer.Ordinal), consumed);
     }
 
     private static Dictionary<TPart, TValue> RequireItems<TPart, TValue>(Dictionary<TPart, TValue>? requestItems) where TPart : notnull

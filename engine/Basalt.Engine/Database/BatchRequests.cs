@@ -4,7 +4,7 @@ namespace Basalt.Engine.Database;
 
 // BatchGetItem and BatchWriteItem in the managed form, shaped as DynamoDB's (BasaltDatabase.Batch.cs). Limits:
 // 1..100 keys in all of a BatchGetItem's tables, 1..25 put/delete requests in all of a BatchWriteItem's tables.
-// Not accepted, as not implemented: ReturnConsumedCapacity, ReturnItemCollectionMetrics, the legacy AttributesToGet.
+// Not accepted, as not implemented: ReturnItemCollectionMetrics, the legacy AttributesToGet.
 
 // One table's part of a BatchGetItem (and of its UnprocessedKeys, which keep the projection and ConsistentRead).
 public sealed class KeysAndAttributes
@@ -20,14 +20,17 @@ public sealed class BatchGetItemRequest
 {
     // Table name -> the keys to read from it.
     public Dictionary<string, KeysAndAttributes>? RequestItems { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
 // Responses: table name -> the items found (a key with no item gives nothing; order unspecified, as DynamoDB's). A
 // table with no item found is still present, with an empty list. UnprocessedKeys: the keys not read because the
 // response reached 16 MB (empty otherwise: there is no throttling that could leave keys unread).
+// ConsumedCapacity: one entry per table of the request when ReturnConsumedCapacity asked for it, else null.
 public sealed record BatchGetItemResponse(
     Dictionary<string, List<Dictionary<string, AttributeValue>>> Responses,
-    Dictionary<string, KeysAndAttributes> UnprocessedKeys);
+    Dictionary<string, KeysAndAttributes> UnprocessedKeys,
+    List<ConsumedCapacity>? ConsumedCapacity = null);
 
 // Exactly one of PutRequest and DeleteRequest.
 public sealed class WriteRequest
@@ -50,8 +53,10 @@ public sealed class BatchWriteItemRequest
 {
     // Table name -> the puts and deletes to apply to it.
     public Dictionary<string, List<WriteRequest>>? RequestItems { get; set; }
+    public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
 }
 
 // UnprocessedItems: the requests not applied, to retry. Always empty here: a write either succeeds, or fails the
 // call with its error (there is no throttling that would leave requests for later).
-public sealed record BatchWriteItemResponse(Dictionary<string, List<WriteRequest>> UnprocessedItems);
+public sealed record BatchWriteItemResponse(Dictionary<string, List<WriteRequest>> UnprocessedItems,
+    List<ConsumedCapacity>? ConsumedCapacity = null);

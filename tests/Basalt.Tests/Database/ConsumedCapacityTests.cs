@@ -145,4 +145,58 @@ public class ConsumedCapacityTests : IDisposable
         Assert.Null(Db.Scan(new() { TableName = "cap" }).ConsumedCapacity);
         Assert.Throws<ValidationException>(() => Db.Scan(new() { TableName = "cap", ReturnConsumedCapacity = (ReturnConsumedCapacity)9 }));
     }
+
+    private static Dictionary<string, AttributeValue> SizedKey(string pk, int bytes)
+    {
+        var item = Item(("pk", S(pk)), ("p", S("")));
+        item["p"] = S(new string('x', bytes - ItemSize.Of(item)));
+        Assert.Equal(bytes, ItemSize.Of(item));
+        return item;
+    }
+
+    [Fact]
+    public async Task Batches_report_one_entry_per_table_with_each_item_rounded_on_its_own()
+    {
+        await Db.CreateTableAsync(Table("one"));
+        await Db.CreateTableAsync(Table("two"));
+        await Db.PutItemAsync(new() { TableName = "one", Item = SizedKey("big", 5000) });
+        await Db.PutItemAsync(new() { TableName = "one", Item = SizedKey("small", 100) });
+        await Db.PutItemAsync(new() { TableName = "two", Item = SizedKey("x", 3000) });
+        await Db.PutItemAsync(new() { TableName = "two", Item = SizedKey("y", 2100) });
+
+        var get = Db.BatchGetItem(new()
+        {
+            RequestItems = new()
+            {
+                ["one"] = new() { Keys = [Item(("pk", S("big"))), Item(("pk", S("small"))), Item(("pk", S("absent")))], ConsistentRead = true },
+                ["two"] = new() { Keys = [Item(("pk", S("x")))] },
+            },
+            ReturnConsumedCapacity = ReturnConsumedCapacity.Total,
+        });
+        // one: 5000 B → 2, 100 B → 1 (not the 5100 B total's 2), absent → 1; two: 3000 B eventually consistent → 0.5.
+        Assert.Equal([new ConsumedCapacity("one", 4.0, ReadCapacityUnits: 4.0), new ConsumedCapacity("two", 0.5, ReadCapacityUnits: 0.5)],
+            get.ConsumedCapacity);
+        Assert.Null(Db.BatchGetItem(new() { RequestItems = new() { ["one"] = new() { Keys = [Item(("pk", S("big")))] } } }).ConsumedCapacity);
+
+        var write = await Db.BatchWriteItemAsync(new()
+        {
+            RequestItems = new()
+            {
+                ["one"] = [new() { PutRequest = new() { Item = SizedKey("new", 1500) } }],
+                ["two"] =
+                [
+                    new() { PutRequest = new() { Item = SizedKey("x", 10) } },        // replaces 3000 B: 3
+                    new() { DeleteRequest = new() { Key = Item(("pk", S("y"))) } },   // deletes 2100 B: 3
+                    new() { DeleteRequest = new() { Key = Item(("pk", S("gone"))) } }, // nothing there: 1
+                ],
+            },
+            ReturnConsumedCapacity = ReturnConsumedCapacity.Indexes,
+        });
+        Assert.Equal(2, write.ConsumedCapacity!.Count);
+        Assert.Equal(new ConsumedCapacity("one", 2.0, WriteCapacityUnits: 2.0, Table: new Capacity(2.0, WriteCapacityUnits: 2.0)), write.ConsumedCapacity[0]);
+        Assert.Equal(7.0, write.ConsumedCapacity[1].CapacityUnits);
+        Assert.Equal(10, ItemSize.Of(Db.GetItem(new() { TableName = "two", Key = Item(("pk", S("x"))) }).Item!));
+        Assert.Null(Db.GetItem(new() { TableName = "two", Key = Item(("pk", S("y"))) }).Item);
+        Assert.NotNull(Db.GetItem(new() { TableName = "one", Key = Item(("pk", S("new"))) }).Item);
+    }
 }
