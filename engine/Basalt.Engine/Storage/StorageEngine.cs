@@ -45,6 +45,7 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     public Durability Durability => _options.Durability;
     public string Directory => _options.Directory;
     public IReadOnlyList<ShardMetrics> ShardMetrics => _shards.Select(s => s.Metrics).ToArray();
+    internal BlockCache BlockCache => _cache;
     public long BlockCacheHits => _cache.Hits;
     public long BlockCacheMisses => _cache.Misses;
 
@@ -385,15 +386,8 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         _gate.Close();
         foreach (var s in _shards) s.Stop();
         foreach (var s in _shards) s.Dispose();
-        try
-        {
-            _cache.Dispose();
-        }
-        catch (InvalidOperationException)
-        {
-            // A snapshot or iterator still pins segments: the cache must stay alive for them, so its memory is
-            // not freed (a leak the caller chose). Dispose snapshots and iterators before the engine.
-        }
+        // A snapshot or iterator that still pins segments keeps the cache's memory until it is disposed.
+        _cache.Dispose();
         _lock.Dispose();
     }
 

@@ -361,7 +361,7 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Disposing_the_engine_before_a_live_snapshot_does_not_throw()
+    public async Task Disposing_the_engine_before_a_live_snapshot_does_not_throw_and_frees_the_cache_after_it()
     {
         var engine = _fx.Open();
         await engine.PutAsync(B("a"), [], B("1"));
@@ -369,7 +369,9 @@ public class StorageEngineTests(ITestOutputHelper output) : IDisposable
         var snapshot = engine.GetSnapshot();
         Assert.Equal(B("1"), engine.Get(snapshot, B("a"), []));
         engine.Dispose();
+        Assert.False(engine.BlockCache.IsFreed); // the snapshot's segments may still read through it
         snapshot.Dispose();
+        Assert.True(engine.BlockCache.IsFreed);  // the last segment's release freed it
     }
 
     [Fact]

@@ -25,7 +25,8 @@ namespace Basalt.Engine.Storage.Segments;
 // the array entry is a hint only (any value is safe because the tag decides).
 // Counters are striped per thread (padded cells, Interlocked on an almost always uncontended line).
 // Does not: resize, prefetch, or pin slots on behalf of segments that are gone (Segment releases its slots
-// when its last reference goes). Dispose only after every segment that uses it is released.
+// when its last reference goes). Dispose may come while segments still use it (an engine closed under a live
+// snapshot): the slab is then freed when the last of them is released, never under a reader.
 public sealed unsafe class BlockCache : IDisposable
 {
     public const int SlotBytesDefault = 16 * 1024;
@@ -43,11 +44,13 @@ public sealed unsafe class BlockCache : IDisposable
     }
 
     private byte* _slab;
+    private nint _slabToFree;   // the slab's address until it is freed; taken with Interlocked.Exchange
     private readonly SlotMeta[] _slots;
     private readonly int _slotCount;
     private int _hand;
     private int _nextOwner;
     private int _liveOwners;
+    private int _closed;        // Dispose was called: the last owner to leave frees the slab
     private readonly StripedCounter _hits = new();
     private readonly StripedCounter _misses = new();
     private readonly StripedCounter _evictions = new();
@@ -65,6 +68,7 @@ public sealed unsafe class BlockCache : IDisposable
         _slots = new SlotMeta[_slotCount];
         // Pages are committed by the OS on first touch, so a large, mostly cold cache costs little up front.
         _slab = _slotCount == 0 ? null : (byte*)NativeMemory.AlignedAlloc((nuint)(_slotCount * (long)slotBytes), 4096);
+        _slabToFree = (nint)_slab;
         CapacityBytes = _slotCount * (long)slotBytes;
     }
 
@@ -77,11 +81,19 @@ public sealed unsafe class BlockCache : IDisposable
 
     internal uint RegisterOwner()
     {
+        if (Volatile.Read(ref _closed) != 0) throw new ObjectDisposedException(nameof(BlockCache));
         Interlocked.Increment(ref _liveOwners);
         return (uint)Interlocked.Increment(ref _nextOwner);
     }
 
-    internal void UnregisterOwner() => Interlocked.Decrement(ref _liveOwners);
+    // A full fence (the decrement) before _closed is read, as Dispose fences (its exchange) before it reads
+    // _liveOwners: of a last owner leaving and a Dispose racing, at least one sees the other and frees.
+    internal void UnregisterOwner()
+    {
+        if (Interlocked.Decrement(ref _liveOwners) == 0 && Volatile.Read(ref _closed) != 0) FreeSlab();
+    }
+
+    public bool IsFreed => Volatile.Read(ref _slabToFree) == 0;
 
     internal static ulong Tag(uint owner, int block) => ((ulong)owner << 32) | (uint)block;
 
@@ -183,13 +195,20 @@ public sealed unsafe class BlockCache : IDisposable
         }
     }
 
+    // Frees the slab now, or when the last segment still using the cache is released.
     public void Dispose()
     {
-        if (Volatile.Read(ref _liveOwners) != 0)
-            throw new InvalidOperationException("the block cache is still used by open segments");
-        var slab = _slab;
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        if (Volatile.Read(ref _liveOwners) == 0) FreeSlab();
+    }
+
+    // Whoever takes the pointer frees it: exactly once.
+    private void FreeSlab()
+    {
+        nint slab = Interlocked.Exchange(ref _slabToFree, 0);
+        if (slab == 0) return;
         _slab = null;
-        if (slab != null) NativeMemory.AlignedFree(slab);
+        NativeMemory.AlignedFree((void*)slab);
     }
 
     // A counter incremented from many threads: one padded cell per thread stripe, summed on read.

@@ -156,4 +156,26 @@ public class BlockCacheTests
         }
         foreach (var it in its) it.Dispose();
     });
+
+    // Disposed while a segment still uses it, the cache keeps its memory until that segment leaves; disposed idle,
+    // it frees at once; nothing registers after it closed.
+    [Fact]
+    public void Dispose_frees_the_slab_when_the_last_owner_leaves()
+    {
+        var idle = new BlockCache(64 * 1024);
+        idle.Dispose();
+        Assert.True(idle.IsFreed);
+        Assert.Throws<ObjectDisposedException>(() => idle.RegisterOwner());
+        idle.Dispose(); // twice: nothing more happens
+
+        var cache = new BlockCache(64 * 1024);
+        cache.RegisterOwner();
+        cache.RegisterOwner();
+        cache.Dispose();
+        Assert.False(cache.IsFreed);
+        cache.UnregisterOwner();
+        Assert.False(cache.IsFreed);
+        cache.UnregisterOwner();
+        Assert.True(cache.IsFreed);
+    }
 }
