@@ -190,15 +190,20 @@ public class SegmentTests
     }
 
     [Fact]
-    public void Block_cache_refuses_to_dispose_under_open_segments()
+    public void Block_cache_disposed_under_an_open_segment_keeps_serving_it_until_it_is_released()
     {
         var fs = NewFs();
         Write(fs, "/db/c.seg", [new Entry("a"u8.ToArray(), 1, EntryKind.Put, "1"u8.ToArray())]);
         var cache = new BlockCache(1 << 20);
         var seg = Segment.Open(fs, "/db/c.seg", 7, cache);
-        Assert.Throws<InvalidOperationException>(() => cache.Dispose());
-        seg.Release();
         cache.Dispose();
+        Assert.False(cache.IsFreed);
+        var sink = new CaptureSink();
+        Assert.True(seg.TryGet("a"u8, ulong.MaxValue, out _, ref sink)); // a read after the cache closed still works
+        Assert.Equal("1"u8.ToArray(), sink.Value);
+        seg.Release();
+        Assert.True(cache.IsFreed);
+        Assert.Throws<ObjectDisposedException>(() => Segment.Open(fs, "/db/c.seg", 8, cache));
     }
 
     internal static void CheckProperties(List<Entry> entries, SegmentProperties written, Segment seg, long fileBytes)
