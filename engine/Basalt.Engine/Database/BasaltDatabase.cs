@@ -30,6 +30,23 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         _ownsEngine = ownsEngine;
         _options = options;
         _catalog = Catalog.Load(engine);
+        // Purges a crash (or a close) interrupted go on in the background; until they finish, the old items stay
+        // unreachable as before (their table id is never reused).
+        foreach (uint id in _catalog.PendingPurges) Track(PurgeAsync(id));
+    }
+
+    private readonly CancellationTokenSource _closing = new();
+    private readonly List<Task> _background = [];
+
+    private void Track(Task task)
+    {
+        lock (_background) _background.Add(task);
+    }
+
+    // Completes when every background purge started so far has finished (tests, benchmarks).
+    public Task WhenBackgroundIdleAsync()
+    {
+        lock (_background) return Task.WhenAll(_background.ToArray());
     }
 
     // Over an engine the caller owns (and disposes after the database).
@@ -131,7 +148,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         var table = await _catalog.ChangeAsync(change =>
         {
             if (!change.TryGet(request.TableName!, out var current)) throw ResourceNotFoundException.Table(request.TableName!);
-            change.Remove(current.Name);
+            change.Remove(current);
             return current;
         }).ConfigureAwait(false);
         await PurgeAsync(table.Id).ConfigureAwait(false);
@@ -155,37 +172,52 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
 
     private const int PurgeBatchEntries = 1024;
 
-    private Task PurgeAsync(uint tableId) => VisitTableKeysAsync(tableId, (batch, routing, rest, _) =>
+    // Deletes a removed table's items, then its purge record (so a purge a crash or a close interrupts is resumed at
+    // the next open). A close stops it between shards.
+    private async Task PurgeAsync(uint tableId)
     {
-        batch.Delete(routing, rest);
-        if (batch.Count >= PurgeBatchEntries)
+        bool finished = await VisitTableKeysAsync(tableId, (batch, routing, rest, _) =>
         {
-            _engine.Write(batch);
-            batch.Clear();
-        }
-    }, flush: true);
+            batch.Delete(routing, rest);
+            if (batch.Count >= PurgeBatchEntries)
+            {
+                _engine.Write(batch);
+                batch.Clear();
+            }
+        }, flush: true, _closing.Token).ConfigureAwait(false);
+        if (finished) await _engine.DeleteAsync(CatalogFormat.Routing, CatalogFormat.PurgeRest(tableId)).ConfigureAwait(false);
+    }
 
     private delegate void TableKeyVisitor(WriteBatch batch, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value);
 
     // Visits every live key of one table, shard by shard, on a dedicated thread (a long synchronous scan). A table's
     // keys are spread over every virtual partition, so this reads every shard whole: fine for a control-plane call,
     // and the reason DeleteTable's purge cost grows with the whole data set, not the table (docs/database.md).
-    private Task VisitTableKeysAsync(uint tableId, TableKeyVisitor visit, bool flush = false) => Task.Factory.StartNew(() =>
+    // Returns false when `stop` ended it early.
+    private Task<bool> VisitTableKeysAsync(uint tableId, TableKeyVisitor visit, bool flush = false, CancellationToken stop = default) => Task.Factory.StartNew(() =>
     {
         Span<byte> prefix = stackalloc byte[ItemKeys.TableIdBytes];
         ItemKeys.WriteTablePrefix(tableId, prefix);
         using var batch = new WriteBatch();
         for (int shard = 0; shard < _engine.ShardCount; shard++)
         {
+            if (stop.IsCancellationRequested) return false;
             using (var it = _engine.IterateShard(shard))
+            {
+                long seen = 0;
                 while (it.MoveNext())
+                {
+                    if ((++seen & 4095) == 0 && stop.IsCancellationRequested) return false;
                     if (it.Routing.StartsWith(prefix)) visit(batch, it.Routing, it.Rest, it.Value);
+                }
+            }
             if (flush && batch.Count > 0)
             {
                 _engine.Write(batch);
                 batch.Clear();
             }
         }
+        return true;
     }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     // The table of a request, or DynamoDB's error. A name found is valid by construction, so the hot path (a hit)
@@ -200,6 +232,17 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Background purges stop at their next shard; what they leave is resumed at the next open.
+        _closing.Cancel();
+        try
+        {
+            WhenBackgroundIdleAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is StorageException or ObjectDisposedException)
+        {
+            // A purge that failed (the engine refused writes, or closed under it) is resumed at the next open.
+        }
+        _closing.Dispose();
         _catalog.Dispose();
         if (_ownsEngine) _engine.Dispose();
     }

@@ -37,8 +37,13 @@ internal sealed class Catalog : IDisposable
                 throw new StorageException(StorageError.Corruption, $"catalog: table {name} has id {table.Id}, at or above the next id {catalog._nextId}");
             catalog._tables[name] = table;
         }
+        using var purges = engine.Iterate(CatalogFormat.Routing, restFrom: [CatalogFormat.PurgeRecordTag], restTo: [CatalogFormat.PurgeRecordTag + 1]);
+        while (purges.MoveNext()) catalog.PendingPurges.Add(CatalogFormat.DecodePurgeRest(purges.Rest));
         return catalog;
     }
+
+    // Deleted tables whose purge had not finished when the catalog was last open (a crash, or a close during it).
+    public List<uint> PendingPurges { get; } = [];
 
     public bool TryGet(string name, out TableDefinition table) => _tables.TryGetValue(name, out table!);
 
@@ -103,10 +108,12 @@ internal sealed class Catalog : IDisposable
             _publish.Add((table.Name, table));
         }
 
-        public void Remove(string name)
+        // Removes a table and, in the same atomic batch, records that its items are to be purged.
+        public void Remove(TableDefinition table)
         {
-            Batch.Delete(CatalogFormat.Routing, CatalogFormat.TableRest(name));
-            _publish.Add((name, null));
+            Batch.Delete(CatalogFormat.Routing, CatalogFormat.TableRest(table.Name));
+            Batch.Put(CatalogFormat.Routing, CatalogFormat.PurgeRest(table.Id), CatalogFormat.PurgeValue);
+            _publish.Add((table.Name, null));
         }
 
         public void Publish()

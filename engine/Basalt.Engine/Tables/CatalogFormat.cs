@@ -12,6 +12,9 @@ namespace Basalt.Engine.Tables;
 //   routing := [table id 0: u32 BE]
 //   rest    := [0x00]                 the next-id record:  value := [format u8 = 1][next table id: u32 LE]
 //            | [0x01][table name UTF-8] a table record:    value := Table
+//            | [0x02][table id u32 BE]  a purge record:    value := [format u8 = 1]   (a deleted table whose items
+//                                                          may remain; written with the table record's deletion,
+//                                                          removed when the purge has finished)
 // Table  := [format u8 = 1][table id u32][table UUID: 16 bytes][created: i64 unix ms]
 //           [billing mode u8: 0 PROVISIONED, 1 PAY_PER_REQUEST][read units i64][write units i64]
 //           [last update to PAY_PER_REQUEST i64 unix ms][last increase i64][last decrease i64]   (-1 = never)
@@ -26,7 +29,21 @@ internal static class CatalogFormat
     public static readonly byte[] Routing = [0, 0, 0, 0];
     public static readonly byte[] NextIdRest = [0x00];
     public const byte TableRecordTag = 0x01;
+    public const byte PurgeRecordTag = 0x02;
     public const uint FirstTableId = 1;
+    public static readonly byte[] PurgeValue = [Version];
+
+    public static byte[] PurgeRest(uint tableId)
+    {
+        var rest = new byte[5];
+        rest[0] = PurgeRecordTag;
+        BinaryPrimitives.WriteUInt32BigEndian(rest.AsSpan(1), tableId);
+        return rest;
+    }
+
+    public static uint DecodePurgeRest(ReadOnlySpan<byte> rest) =>
+        rest.Length == 5 && rest[0] == PurgeRecordTag ? BinaryPrimitives.ReadUInt32BigEndian(rest[1..])
+            : throw Corrupt("a purge record's key is malformed");
 
     public static byte[] TableRest(string name)
     {

@@ -1,4 +1,6 @@
 using Basalt.Engine.Database;
+using Basalt.Engine.Storage;
+using Basalt.Engine.Tables;
 using Basalt.Tests.Database;
 using static Basalt.Tests.Database.DatabaseFixture;
 
@@ -219,6 +221,59 @@ public class TableOperationsTests : IDisposable
         await Db.CreateTableAsync(Table("gone"));
         Assert.Equal(3u, Db.Table("gone").Id);
         Assert.Equal(1u, Db.Table("kept").Id);
+    }
+
+    // A crash after DeleteTable's catalog write but before its purge finished: the purge record written with the
+    // deletion makes the next open purge the old items in the background, then drop the record.
+    [Fact]
+    public async Task An_interrupted_purge_is_resumed_at_the_next_open()
+    {
+        await Db.CreateTableAsync(Table("tab1", rangeType: ScalarAttributeType.N));
+        for (int i = 0; i < 40; i++)
+            await Db.PutItemAsync(new() { TableName = "tab1", Item = Item(("pk", S("p" + i % 4)), ("sk", N(i.ToString()))) });
+        uint id = Db.Table("tab1").Id;
+        // What DeleteTable's catalog change writes (the table record's deletion and the purge record, one batch),
+        // without the purge that would follow it.
+        using (var batch = new WriteBatch())
+        {
+            batch.Delete(CatalogFormat.Routing, CatalogFormat.TableRest("tab1"));
+            batch.Put(CatalogFormat.Routing, CatalogFormat.PurgeRest(id), CatalogFormat.PurgeValue);
+            await Db.Engine.WriteAsync(batch);
+        }
+        Assert.Equal(40, await KeysOfTable(id));
+
+        _fx.Reopen();
+        await Db.WhenBackgroundIdleAsync();
+
+        Assert.Equal(0, await KeysOfTable(id));
+        Assert.Null(Db.Engine.Get(CatalogFormat.Routing, CatalogFormat.PurgeRest(id)));
+        Assert.Empty(Db.ListTables().TableNames);
+        _fx.Reopen(); // nothing left to resume
+        await Db.WhenBackgroundIdleAsync();
+        Assert.Equal(0, await KeysOfTable(id));
+    }
+
+    [Fact]
+    public async Task DeleteTable_leaves_no_purge_record_behind()
+    {
+        await Db.CreateTableAsync(Table("tab2"));
+        await Db.PutItemAsync(new() { TableName = "tab2", Item = Item(("pk", S("a"))) });
+        uint id = Db.Table("tab2").Id;
+        await Db.DeleteTableAsync(new() { TableName = "tab2" });
+        Assert.Null(Db.Engine.Get(CatalogFormat.Routing, CatalogFormat.PurgeRest(id)));
+        Assert.Equal(0, await KeysOfTable(id));
+    }
+
+    private async Task<long> KeysOfTable(uint id)
+    {
+        var prefix = new byte[ItemKeys.TableIdBytes];
+        ItemKeys.WriteTablePrefix(id, prefix);
+        long keys = 0;
+        await Db.Engine.ScanAllAsync((_, routing, _, _) =>
+        {
+            if (routing.StartsWith(prefix)) Interlocked.Increment(ref keys);
+        });
+        return keys;
     }
 
     [Fact]
