@@ -51,14 +51,18 @@ public sealed partial class BasaltDatabase
         }
         if (total > BatchGetKeysMax) throw new ValidationException(BatchGetTooManyMessage);
 
+        // Expression and legacy parameters may not mix anywhere in the request, even on different tables.
+        if (requestItems.Values.Any(p => p.AttributesToGet is not null) && requestItems.Values.Any(p => p.ProjectionExpression is not null))
+            throw new ValidationException(LegacyParameters.MixedMessage("AttributesToGet", ["ProjectionExpression"]));
         var tables = BatchTables(requestItems.Keys);
         var projections = new ProjectionEvaluator?[requestItems.Count];
         var seen = new HashSet<string>(total, StringComparer.Ordinal);
         int t = 0;
         foreach (var (name, part) in requestItems)
         {
-            projections[t] = ParsedExpressions.Prepare(part.ExpressionAttributeNames, values: null, condition: null, update: null,
-                part.ProjectionExpression, keyNames: null).Projection;
+            var (projectionText, names) = LegacyParameters.Projection(part.AttributesToGet, part.ProjectionExpression, part.ExpressionAttributeNames);
+            projections[t] = ParsedExpressions.Prepare(names, values: null, condition: null, update: null,
+                projectionText, keyNames: null).Projection;
             foreach (var key in part.Keys!)
             {
                 ItemKeys.FromManaged(tables[t], key, out var partitionKey, out var sortKey);
@@ -118,6 +122,7 @@ public sealed partial class BasaltDatabase
                     Keys = [],
                     ProjectionExpression = part.ProjectionExpression,
                     ExpressionAttributeNames = part.ExpressionAttributeNames,
+                    AttributesToGet = part.AttributesToGet,
                     ConsistentRead = part.ConsistentRead,
                 };
                 unprocessed.Add(name, left);

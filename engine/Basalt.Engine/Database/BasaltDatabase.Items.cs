@@ -72,8 +72,9 @@ public sealed partial class BasaltDatabase
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
-        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, values: null,
-            condition: null, update: null, request.ProjectionExpression, keyNames: null);
+        var (projectionText, names) = LegacyParameters.Projection(request.AttributesToGet, request.ProjectionExpression, request.ExpressionAttributeNames);
+        var expressions = ParsedExpressions.Prepare(names, values: null,
+            condition: null, update: null, projectionText, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         bool measure = capacity != ReturnConsumedCapacity.None;
         bool consistent = request.ConsistentRead ?? false;

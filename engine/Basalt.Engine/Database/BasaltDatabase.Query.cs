@@ -41,16 +41,18 @@ public sealed partial class BasaltDatabase
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, segment: null, totalSegments: null);
         if (request.KeyConditionExpression is null) throw new ValidationException(QueryKeyConditionMissingMessage);
-        var select = CheckSelect(request.Select, request.ProjectionExpression);
+        var (projectionText, names) = LegacyParameters.Projection(request.AttributesToGet, request.ProjectionExpression, request.ExpressionAttributeNames,
+            ("KeyConditionExpression", true), ("FilterExpression", request.FilterExpression is not null));
+        var select = CheckSelect(request.Select, projectionText);
 
         KeyConditionBinding key;
         ReadExpressions expressions;
         try
         {
-            var attributes = new ExpressionAttributes(request.ExpressionAttributeNames, request.ExpressionAttributeValues?.Keys);
+            var attributes = new ExpressionAttributes(names, request.ExpressionAttributeValues?.Keys);
             var keyCondition = ExpressionParser.ParseKeyCondition(request.KeyConditionExpression, attributes);
             var filter = request.FilterExpression is null ? null : ExpressionParser.ParseFilter(request.FilterExpression, attributes);
-            var projection = request.ProjectionExpression is null ? null : ExpressionParser.ParseProjection(request.ProjectionExpression, attributes);
+            var projection = projectionText is null ? null : ExpressionParser.ParseProjection(projectionText, attributes);
             attributes.CheckAllUsed();
             key = keyCondition.Bind(table.PartitionKey.Name, table.SortKey?.Name);
             expressions = ReadExpressions.Create(request.ExpressionAttributeValues, filter, projection, select);
@@ -106,14 +108,16 @@ public sealed partial class BasaltDatabase
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, request.Segment, request.TotalSegments);
         CheckSegments(request.Segment, request.TotalSegments);
-        var select = CheckSelect(request.Select, request.ProjectionExpression);
+        var (projectionText, names) = LegacyParameters.Projection(request.AttributesToGet, request.ProjectionExpression, request.ExpressionAttributeNames,
+            ("FilterExpression", request.FilterExpression is not null));
+        var select = CheckSelect(request.Select, projectionText);
 
         ReadExpressions expressions;
         try
         {
-            var attributes = new ExpressionAttributes(request.ExpressionAttributeNames, request.ExpressionAttributeValues?.Keys);
+            var attributes = new ExpressionAttributes(names, request.ExpressionAttributeValues?.Keys);
             var filter = request.FilterExpression is null ? null : ExpressionParser.ParseFilter(request.FilterExpression, attributes);
-            var projection = request.ProjectionExpression is null ? null : ExpressionParser.ParseProjection(request.ProjectionExpression, attributes);
+            var projection = projectionText is null ? null : ExpressionParser.ParseProjection(projectionText, attributes);
             attributes.CheckAllUsed();
             expressions = ReadExpressions.Create(request.ExpressionAttributeValues, filter, projection, select);
         }

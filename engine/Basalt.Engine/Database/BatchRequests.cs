@@ -4,7 +4,7 @@ namespace Basalt.Engine.Database;
 
 // BatchGetItem and BatchWriteItem in the managed form, shaped as DynamoDB's (BasaltDatabase.Batch.cs). Limits:
 // 1..100 keys in all of a BatchGetItem's tables, 1..25 put/delete requests in all of a BatchWriteItem's tables.
-// Not accepted, as not implemented: ReturnItemCollectionMetrics, the legacy AttributesToGet.
+// Not accepted, as not implemented: ReturnItemCollectionMetrics.
 
 // One table's part of a BatchGetItem (and of its UnprocessedKeys, which keep the projection and ConsistentRead).
 public sealed class KeysAndAttributes
@@ -14,6 +14,7 @@ public sealed class KeysAndAttributes
     public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
     // Accepted; every read sees the latest acknowledged write (strongly consistent) either way.
     public bool? ConsistentRead { get; set; }
+    public List<string>? AttributesToGet { get; set; } // legacy, see GetItemRequest
 }
 
 public sealed class BatchGetItemRequest

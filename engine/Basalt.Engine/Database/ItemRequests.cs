@@ -48,6 +48,8 @@ public sealed class GetItemRequest
     public string? ProjectionExpression { get; set; }
     public Dictionary<string, string>? ExpressionAttributeNames { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    // Legacy: top-level attribute names to return (instead of ProjectionExpression; not with it).
+    public List<string>? AttributesToGet { get; set; }
 }
 
 // Item: null when there is no such item (DynamoDB's response then has no Item member).

@@ -14,7 +14,7 @@ public enum Select : byte
 
 // Query and Scan in the managed form (AttributeValue maps), members as DynamoDB names them. Plain data; the
 // database validates them per call. Not here: IndexName (no indexes yet), the legacy KeyConditions / QueryFilter /
-// ScanFilter / AttributesToGet / ConditionalOperator.
+// ScanFilter / ConditionalOperator.
 public sealed class QueryRequest
 {
     public string? TableName { get; set; }
@@ -32,6 +32,7 @@ public sealed class QueryRequest
     // Accepted; every read is strongly consistent.
     public bool? ConsistentRead { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    public List<string>? AttributesToGet { get; set; } // legacy, see GetItemRequest
 }
 
 public sealed class ScanRequest
@@ -49,6 +50,7 @@ public sealed class ScanRequest
     public int? Segment { get; set; }
     public int? TotalSegments { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    public List<string>? AttributesToGet { get; set; } // legacy, see GetItemRequest
 }
 
 // Items: the page's items after the filter and projection (empty, not null, for Select COUNT, as the response then
