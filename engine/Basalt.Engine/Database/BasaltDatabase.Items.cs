@@ -37,8 +37,9 @@ public sealed partial class BasaltDatabase
         bool wantOld = ReturnsOld(request.ReturnValues);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         if (request.Item is null) throw new ValidationException("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null");
-        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
-            request.ConditionExpression, update: null, projection: null, keyNames: null);
+        var (condition, names, values) = LegacyParameters.Condition(request.Expected, request.ConditionalOperator,
+            request.ConditionExpression, request.ExpressionAttributeNames, request.ExpressionAttributeValues);
+        var expressions = ParsedExpressions.Prepare(names, values, condition, update: null, projection: null, keyNames: null);
         var writer = t_writer ??= new ItemWriter();
         var item = Encode(writer, request.Item);
         // Without a condition, old item or capacity to report, a put is a plain write; else a read-modify-write
@@ -107,8 +108,9 @@ public sealed partial class BasaltDatabase
         var table = Table(request.TableName);
         bool wantOld = ReturnsOld(request.ReturnValues);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
-        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
-            request.ConditionExpression, update: null, projection: null, keyNames: null);
+        var (condition, names, values) = LegacyParameters.Condition(request.Expected, request.ConditionalOperator,
+            request.ConditionExpression, request.ExpressionAttributeNames, request.ExpressionAttributeValues);
+        var expressions = ParsedExpressions.Prepare(names, values, condition, update: null, projection: null, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None)
         {
@@ -138,8 +140,10 @@ public sealed partial class BasaltDatabase
         if (!Enum.IsDefined(returnValues)) throw new ValidationException($"Unsupported ReturnValues: {returnValues}");
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         string[] keyNames = table.SortKey is null ? [table.PartitionKey.Name] : [table.PartitionKey.Name, table.SortKey.Name];
-        var expressions = ParsedExpressions.Prepare(request.ExpressionAttributeNames, request.ExpressionAttributeValues,
-            request.ConditionExpression, request.UpdateExpression, projection: null, keyNames);
+        var (condition, names, values) = LegacyParameters.Condition(request.Expected, request.ConditionalOperator,
+            request.ConditionExpression, request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+            ("UpdateExpression", request.UpdateExpression is not null));
+        var expressions = ParsedExpressions.Prepare(names, values, condition, request.UpdateExpression, projection: null, keyNames);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         var writer = t_writer ??= new ItemWriter();
         var transform = new ItemTransform

@@ -34,6 +34,9 @@ public sealed class PutItemRequest
     public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
     public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    // Legacy conditions (instead of ConditionExpression; not with any expression parameter).
+    public Dictionary<string, ExpectedAttributeValue>? Expected { get; set; }
+    public ConditionalOperator? ConditionalOperator { get; set; }
 }
 
 // Attributes: the replaced item when ReturnValues is ALL_OLD and an item existed; null otherwise.
@@ -65,6 +68,9 @@ public sealed class DeleteItemRequest
     public Dictionary<string, AttributeValue>? ExpressionAttributeValues { get; set; }
     public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    // Legacy conditions (instead of ConditionExpression; not with any expression parameter).
+    public Dictionary<string, ExpectedAttributeValue>? Expected { get; set; }
+    public ConditionalOperator? ConditionalOperator { get; set; }
 }
 
 public sealed record DeleteItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null);
@@ -82,6 +88,9 @@ public sealed class UpdateItemRequest
     public ReturnValue? ReturnValues { get; set; }
     public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    // Legacy conditions (instead of ConditionExpression; not with any expression parameter).
+    public Dictionary<string, ExpectedAttributeValue>? Expected { get; set; }
+    public ConditionalOperator? ConditionalOperator { get; set; }
 }
 
 // Attributes per ReturnValues: ALL_OLD the old item, UPDATED_OLD / UPDATED_NEW the updated paths of the old / new

@@ -1,9 +1,12 @@
+using Basalt.Engine.Model;
+
 namespace Basalt.Engine.Database;
 
 // DynamoDB's pre-2014 request parameters, translated into their expression equivalents so that one evaluator
 // serves both. So far: AttributesToGet (GetItem, Query, Scan, BatchGetItem), a list of top-level attribute names,
 // which becomes a ProjectionExpression of one name placeholder per attribute (so a name such as "a.b" stays a
-// literal name, as AttributesToGet means it). Stateless; any thread.
+// literal name, as AttributesToGet means it); and Expected with ConditionalOperator (PutItem, UpdateItem,
+// DeleteItem), which becomes a ConditionExpression. Stateless; any thread.
 internal static class LegacyParameters
 {
     public const string NamesWithoutExpressionsMessage = "ExpressionAttributeNames can only be specified when using expressions";
@@ -41,4 +44,139 @@ internal static class LegacyParameters
         }
         return (string.Join(", ", parts), placeholders);
     }
+
+    private const string Invalid = "1 validation error detected: One or more parameter values were invalid: ";
+
+    // Expected (+ ConditionalOperator) as (condition, names, values); the arguments unchanged when Expected is absent.
+    // Each entry becomes one comparison on a name placeholder, joined by AND (the default) or OR. Refusals and their
+    // messages are DynamoDB's (checked against its answers by public conformance suites).
+    public static (string? Condition, Dictionary<string, string>? Names, Dictionary<string, AttributeValue>? Values) Condition(
+        Dictionary<string, ExpectedAttributeValue>? expected, ConditionalOperator? conditionalOperator, string? condition,
+        Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values, params (string Name, bool Set)[] otherExpressions)
+    {
+        if (expected is null)
+        {
+            if (conditionalOperator is not null) throw new ValidationException("ConditionalOperator cannot be used without Filter or Expected");
+            return (condition, names, values);
+        }
+        var used = otherExpressions.Where(p => p.Set).Select(p => p.Name).ToList();
+        if (condition is not null) used.Insert(0, "ConditionExpression");
+        if (used.Count > 0) throw new ValidationException(MixedMessage("Expected", used));
+        if (names is not null) throw new ValidationException("1 validation error detected: " + NamesWithoutExpressionsMessage);
+        if (values is not null)
+            throw new ValidationException("1 validation error detected: ExpressionAttributeValues can only be specified when using expressions");
+        if (conditionalOperator is not null && !Enum.IsDefined(conditionalOperator.Value))
+            throw new ValidationException($"1 validation error detected: Value '{conditionalOperator}' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]");
+        if (conditionalOperator is not null && expected.Count < 2)
+            throw new ValidationException("ConditionalOperator can only be used when Filter or Expected has two or more elements");
+        if (expected.Count == 0) return (null, null, null);
+
+        var parts = new List<string>(expected.Count);
+        var placeholders = new Dictionary<string, string>(expected.Count, StringComparer.Ordinal);
+        var arguments = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        int n = 0;
+        foreach (var (name, entry) in expected)
+        {
+            string path = "#e" + n;
+            placeholders[path] = name;
+            parts.Add(Comparison(name, entry ?? new ExpectedAttributeValue(), path, n, arguments));
+            n++;
+        }
+        string join = conditionalOperator == ConditionalOperator.Or ? " OR " : " AND ";
+        return (string.Join(join, parts.Select(p => "(" + p + ")")), placeholders, arguments.Count == 0 ? null : arguments);
+    }
+
+    private static string Comparison(string name, ExpectedAttributeValue entry, string path, int n, Dictionary<string, AttributeValue> arguments)
+    {
+        bool hasList = entry.AttributeValueList is not null;
+        if (entry.ComparisonOperator is not ComparisonOperator op)
+        {
+            if (hasList) throw new ValidationException($"{Invalid}AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}");
+            switch (entry.Exists)
+            {
+                case false when entry.Value is not null:
+                    throw new ValidationException($"{Invalid}Value cannot be used when Exists is false for Attribute: {name}");
+                case false:
+                    return $"attribute_not_exists({path})";
+                case true when entry.Value is null:
+                    throw new ValidationException($"{Invalid}Value must be provided when Exists is true for Attribute: {name}");
+                case null when entry.Value is null:
+                    throw new ValidationException($"{Invalid}Value must be provided when Exists is null for Attribute: {name}");
+                default:
+                    return $"{path} = {Argument(arguments, n, 0, entry.Value!)}";
+            }
+        }
+        if (!Enum.IsDefined(op))
+            throw new ValidationException($"1 validation error detected: Value '{op}' at 'expected.{name}.member.comparisonOperator' failed to satisfy constraint: " +
+                "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]");
+        if (entry.Exists is not null) throw new ValidationException($"{Invalid}Exists and ComparisonOperator cannot be used together for Attribute: {name}");
+        if (entry.Value is not null && hasList) throw new ValidationException($"{Invalid}Value and AttributeValueList cannot be used together for Attribute: {name}");
+        var list = entry.AttributeValueList ?? (entry.Value is null ? null : [entry.Value]);
+        bool noArguments = op is ComparisonOperator.Null or ComparisonOperator.NotNull;
+        if (list is null && !noArguments)
+            throw new ValidationException($"{Invalid}Value or AttributeValueList must be used with ComparisonOperator: {OperatorName(op)} for Attribute: {name}");
+        int count = list?.Count ?? 0;
+        bool countOk = op switch
+        {
+            ComparisonOperator.Null or ComparisonOperator.NotNull => count == 0,
+            ComparisonOperator.Between => count == 2,
+            ComparisonOperator.In => count >= 1,
+            _ => count == 1,
+        };
+        if (!countOk) throw new ValidationException($"{Invalid}Invalid number of argument(s) for the {OperatorName(op)} ComparisonOperator");
+        string A(int i) => Argument(arguments, n, i, list![i]);
+        return op switch
+        {
+            ComparisonOperator.Eq => $"{path} = {A(0)}",
+            ComparisonOperator.Ne => $"{path} <> {A(0)}",
+            ComparisonOperator.Lt => $"{path} < {A(0)}",
+            ComparisonOperator.Le => $"{path} <= {A(0)}",
+            ComparisonOperator.Gt => $"{path} > {A(0)}",
+            ComparisonOperator.Ge => $"{path} >= {A(0)}",
+            ComparisonOperator.BeginsWith => $"begins_with({path}, {A(0)})",
+            ComparisonOperator.Contains => $"contains({path}, {A(0)})",
+            ComparisonOperator.NotContains => $"NOT contains({path}, {A(0)})",
+            ComparisonOperator.Between => $"{path} BETWEEN {A(0)} AND {A(1)}",
+            ComparisonOperator.In => $"{path} IN ({string.Join(", ", Enumerable.Range(0, count).Select(A))})",
+            ComparisonOperator.Null => $"attribute_not_exists({path})",
+            _ => $"attribute_exists({path})",
+        };
+    }
+
+    private static string Argument(Dictionary<string, AttributeValue> arguments, int entry, int index, AttributeValue value)
+    {
+        string placeholder = $":e{entry}_{index}";
+        arguments[placeholder] = value;
+        return placeholder;
+    }
+
+    public static string OperatorName(ComparisonOperator op) => op switch
+    {
+        ComparisonOperator.Eq => "EQ", ComparisonOperator.Ne => "NE", ComparisonOperator.Lt => "LT", ComparisonOperator.Le => "LE",
+        ComparisonOperator.Gt => "GT", ComparisonOperator.Ge => "GE", ComparisonOperator.BeginsWith => "BEGINS_WITH",
+        ComparisonOperator.Contains => "CONTAINS", ComparisonOperator.NotContains => "NOT_CONTAINS", ComparisonOperator.Between => "BETWEEN",
+        ComparisonOperator.In => "IN", ComparisonOperator.Null => "NULL", _ => "NOT_NULL",
+    };
+}
+
+// The legacy condition of one attribute (DynamoDB's ExpectedAttributeValue): Value with Exists (true by default),
+// Exists = false alone, or ComparisonOperator with AttributeValueList (or a single Value).
+public sealed class ExpectedAttributeValue
+{
+    public AttributeValue? Value { get; set; }
+    public bool? Exists { get; set; }
+    public ComparisonOperator? ComparisonOperator { get; set; }
+    public List<AttributeValue>? AttributeValueList { get; set; }
+}
+
+// Persisted nowhere; the wire names are OperatorName's.
+public enum ComparisonOperator : byte
+{
+    Eq, Ne, Le, Lt, Ge, Gt, NotNull, Null, Contains, NotContains, BeginsWith, In, Between,
+}
+
+public enum ConditionalOperator : byte
+{
+    And = 0,
+    Or = 1,
 }
