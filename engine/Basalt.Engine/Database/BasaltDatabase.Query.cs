@@ -40,22 +40,23 @@ public sealed partial class BasaltDatabase
         var table = Table(request.TableName);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, segment: null, totalSegments: null);
-        if (request.KeyConditionExpression is null) throw new ValidationException(QueryKeyConditionMissingMessage);
-        var (projectionText, names) = LegacyParameters.Projection(request.AttributesToGet, request.ProjectionExpression, request.ExpressionAttributeNames,
-            ("KeyConditionExpression", true), ("FilterExpression", request.FilterExpression is not null));
-        var select = CheckSelect(request.Select, projectionText);
+        var texts = LegacyParameters.Read(request.AttributesToGet, request.KeyConditions, request.QueryFilter, "QueryFilter",
+            request.ConditionalOperator, request.KeyConditionExpression, request.FilterExpression, request.ProjectionExpression,
+            request.ExpressionAttributeNames, request.ExpressionAttributeValues);
+        if (texts.KeyCondition is null) throw new ValidationException(QueryKeyConditionMissingMessage);
+        var select = CheckSelect(request.Select, texts.Projection);
 
         KeyConditionBinding key;
         ReadExpressions expressions;
         try
         {
-            var attributes = new ExpressionAttributes(names, request.ExpressionAttributeValues?.Keys);
-            var keyCondition = ExpressionParser.ParseKeyCondition(request.KeyConditionExpression, attributes);
-            var filter = request.FilterExpression is null ? null : ExpressionParser.ParseFilter(request.FilterExpression, attributes);
-            var projection = projectionText is null ? null : ExpressionParser.ParseProjection(projectionText, attributes);
+            var attributes = new ExpressionAttributes(texts.Names, texts.Values?.Keys);
+            var keyCondition = ExpressionParser.ParseKeyCondition(texts.KeyCondition, attributes);
+            var filter = texts.Filter is null ? null : ExpressionParser.ParseFilter(texts.Filter, attributes);
+            var projection = texts.Projection is null ? null : ExpressionParser.ParseProjection(texts.Projection, attributes);
             attributes.CheckAllUsed();
             key = keyCondition.Bind(table.PartitionKey.Name, table.SortKey?.Name);
-            expressions = ReadExpressions.Create(request.ExpressionAttributeValues, filter, projection, select);
+            expressions = ReadExpressions.Create(texts.Values, filter, projection, select);
         }
         catch (ExpressionException e)
         {
@@ -108,18 +109,19 @@ public sealed partial class BasaltDatabase
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, request.Segment, request.TotalSegments);
         CheckSegments(request.Segment, request.TotalSegments);
-        var (projectionText, names) = LegacyParameters.Projection(request.AttributesToGet, request.ProjectionExpression, request.ExpressionAttributeNames,
-            ("FilterExpression", request.FilterExpression is not null));
-        var select = CheckSelect(request.Select, projectionText);
+        var texts = LegacyParameters.Read(request.AttributesToGet, keyConditions: null, request.ScanFilter, "ScanFilter",
+            request.ConditionalOperator, keyConditionExpression: null, request.FilterExpression, request.ProjectionExpression,
+            request.ExpressionAttributeNames, request.ExpressionAttributeValues);
+        var select = CheckSelect(request.Select, texts.Projection);
 
         ReadExpressions expressions;
         try
         {
-            var attributes = new ExpressionAttributes(names, request.ExpressionAttributeValues?.Keys);
-            var filter = request.FilterExpression is null ? null : ExpressionParser.ParseFilter(request.FilterExpression, attributes);
-            var projection = projectionText is null ? null : ExpressionParser.ParseProjection(projectionText, attributes);
+            var attributes = new ExpressionAttributes(texts.Names, texts.Values?.Keys);
+            var filter = texts.Filter is null ? null : ExpressionParser.ParseFilter(texts.Filter, attributes);
+            var projection = texts.Projection is null ? null : ExpressionParser.ParseProjection(texts.Projection, attributes);
             attributes.CheckAllUsed();
-            expressions = ReadExpressions.Create(request.ExpressionAttributeValues, filter, projection, select);
+            expressions = ReadExpressions.Create(texts.Values, filter, projection, select);
         }
         catch (ExpressionException e)
         {

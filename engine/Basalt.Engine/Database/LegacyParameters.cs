@@ -79,14 +79,14 @@ internal static class LegacyParameters
         {
             string path = "#e" + n;
             placeholders[path] = name;
-            parts.Add(Comparison(name, entry ?? new ExpectedAttributeValue(), path, n, arguments));
+            parts.Add(Comparison(name, entry ?? new ExpectedAttributeValue(), path, "e" + n, arguments));
             n++;
         }
         string join = conditionalOperator == ConditionalOperator.Or ? " OR " : " AND ";
         return (string.Join(join, parts.Select(p => "(" + p + ")")), placeholders, arguments.Count == 0 ? null : arguments);
     }
 
-    private static string Comparison(string name, ExpectedAttributeValue entry, string path, int n, Dictionary<string, AttributeValue> arguments)
+    private static string Comparison(string name, ExpectedAttributeValue entry, string path, string argumentPrefix, Dictionary<string, AttributeValue> arguments)
     {
         bool hasList = entry.AttributeValueList is not null;
         if (entry.ComparisonOperator is not ComparisonOperator op)
@@ -103,7 +103,7 @@ internal static class LegacyParameters
                 case null when entry.Value is null:
                     throw new ValidationException($"{Invalid}Value must be provided when Exists is null for Attribute: {name}");
                 default:
-                    return $"{path} = {Argument(arguments, n, 0, entry.Value!)}";
+                    return $"{path} = {Argument(arguments, argumentPrefix, 0, entry.Value!)}";
             }
         }
         if (!Enum.IsDefined(op))
@@ -124,7 +124,7 @@ internal static class LegacyParameters
             _ => count == 1,
         };
         if (!countOk) throw new ValidationException($"{Invalid}Invalid number of argument(s) for the {OperatorName(op)} ComparisonOperator");
-        string A(int i) => Argument(arguments, n, i, list![i]);
+        string A(int i) => Argument(arguments, argumentPrefix, i, list![i]);
         return op switch
         {
             ComparisonOperator.Eq => $"{path} = {A(0)}",
@@ -143,11 +143,80 @@ internal static class LegacyParameters
         };
     }
 
-    private static string Argument(Dictionary<string, AttributeValue> arguments, int entry, int index, AttributeValue value)
+    private static string Argument(Dictionary<string, AttributeValue> arguments, string prefix, int index, AttributeValue value)
     {
-        string placeholder = $":e{entry}_{index}";
+        string placeholder = $":{prefix}_{index}";
         arguments[placeholder] = value;
         return placeholder;
+    }
+
+    // A Query's or Scan's legacy parameters (AttributesToGet, KeyConditions, QueryFilter or ScanFilter,
+    // ConditionalOperator) as expression texts with generated placeholders; the expression parameters unchanged when
+    // none is set. Mixing the two families, or placeholders without expressions, is refused as DynamoDB refuses it.
+    public static ReadExpressionTexts Read(
+        List<string>? attributesToGet, Dictionary<string, LegacyCondition>? keyConditions, Dictionary<string, LegacyCondition>? filter,
+        string filterName, ConditionalOperator? conditionalOperator,
+        string? keyConditionExpression, string? filterExpression, string? projectionExpression,
+        Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values)
+    {
+        var legacy = new List<string>(4);
+        if (attributesToGet is not null) legacy.Add("AttributesToGet");
+        if (keyConditions is not null) legacy.Add("KeyConditions");
+        if (filter is not null) legacy.Add(filterName);
+        if (conditionalOperator is not null) legacy.Add("ConditionalOperator");
+        if (legacy.Count == 0) return new(keyConditionExpression, filterExpression, projectionExpression, names, values);
+        var expressions = new List<string>(3);
+        if (projectionExpression is not null) expressions.Add("ProjectionExpression");
+        if (filterExpression is not null) expressions.Add("FilterExpression");
+        if (keyConditionExpression is not null) expressions.Add("KeyConditionExpression");
+        if (expressions.Count > 0) throw new ValidationException(MixedMessage(string.Join(", ", legacy), expressions));
+        if (names is not null) throw new ValidationException(NamesWithoutExpressionsMessage);
+        if (values is not null) throw new ValidationException("ExpressionAttributeValues can only be specified when using expressions");
+        if (conditionalOperator is not null)
+        {
+            if (filter is null) throw new ValidationException("ConditionalOperator cannot be used without Filter or Expected");
+            if (!Enum.IsDefined(conditionalOperator.Value))
+                throw new ValidationException($"1 validation error detected: Value '{conditionalOperator}' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]");
+            if (filter.Count < 2) throw new ValidationException("ConditionalOperator can only be used when Filter or Expected has two or more elements");
+        }
+
+        var outNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var outValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        string? projection = null;
+        if (attributesToGet is not null)
+        {
+            var (text, projected) = Projection(attributesToGet, null, null);
+            projection = text;
+            foreach (var (placeholder, name) in projected!) outNames[placeholder] = name;
+        }
+        string? keyCondition = keyConditions is null ? null : Conditions(keyConditions, "k", "keyConditions", " AND ", outNames, outValues, key: true);
+        string? filterText = filter is null || filter.Count == 0 ? null
+            : Conditions(filter, "f", char.ToLowerInvariant(filterName[0]) + filterName[1..],
+                conditionalOperator == ConditionalOperator.Or ? " OR " : " AND ", outNames, outValues, key: false);
+        return new(keyCondition, filterText, projection, outNames.Count == 0 ? null : outNames, outValues.Count == 0 ? null : outValues);
+    }
+
+    public const string NotIndexableMessage = "Attempted conditional constraint is not an indexable operation";
+
+    private static string Conditions(Dictionary<string, LegacyCondition> conditions, string prefix, string member, string join,
+        Dictionary<string, string> names, Dictionary<string, AttributeValue> values, bool key)
+    {
+        var parts = new List<string>(conditions.Count);
+        int n = 0;
+        foreach (var (name, condition) in conditions)
+        {
+            if (condition?.ComparisonOperator is not ComparisonOperator op)
+                throw new ValidationException($"1 validation error detected: Value null at '{member}.{name}.member.comparisonOperator' failed to satisfy constraint: Member must not be null");
+            if (key && op is not (ComparisonOperator.Eq or ComparisonOperator.Le or ComparisonOperator.Lt or ComparisonOperator.Ge
+                    or ComparisonOperator.Gt or ComparisonOperator.BeginsWith or ComparisonOperator.Between))
+                throw new ValidationException(NotIndexableMessage);
+            string path = $"#{prefix}{n}";
+            names[path] = name;
+            var entry = new ExpectedAttributeValue { ComparisonOperator = op, AttributeValueList = condition.AttributeValueList };
+            parts.Add(Comparison(name, entry, path, prefix + n, values));
+            n++;
+        }
+        return string.Join(join, key ? parts : parts.Select(p => "(" + p + ")"));
     }
 
     public static string OperatorName(ComparisonOperator op) => op switch
@@ -180,3 +249,13 @@ public enum ConditionalOperator : byte
     And = 0,
     Or = 1,
 }
+
+// DynamoDB's Condition: one legacy KeyConditions, QueryFilter or ScanFilter entry.
+public sealed class LegacyCondition
+{
+    public ComparisonOperator? ComparisonOperator { get; set; }
+    public List<AttributeValue>? AttributeValueList { get; set; }
+}
+
+internal readonly record struct ReadExpressionTexts(string? KeyCondition, string? Filter, string? Projection,
+    Dictionary<string, string>? Names, Dictionary<string, AttributeValue>? Values);

@@ -13,8 +13,7 @@ public enum Select : byte
 }
 
 // Query and Scan in the managed form (AttributeValue maps), members as DynamoDB names them. Plain data; the
-// database validates them per call. Not here: IndexName (no indexes yet), the legacy KeyConditions / QueryFilter /
-// ScanFilter / ConditionalOperator.
+// database validates them per call. Not here: IndexName (no indexes yet).
 public sealed class QueryRequest
 {
     public string? TableName { get; set; }
@@ -33,6 +32,10 @@ public sealed class QueryRequest
     public bool? ConsistentRead { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
     public List<string>? AttributesToGet { get; set; } // legacy, see GetItemRequest
+    // Legacy forms of KeyConditionExpression and FilterExpression (LegacyParameters), and their joining operator.
+    public Dictionary<string, LegacyCondition>? KeyConditions { get; set; }
+    public Dictionary<string, LegacyCondition>? QueryFilter { get; set; }
+    public ConditionalOperator? ConditionalOperator { get; set; }
 }
 
 public sealed class ScanRequest
@@ -51,6 +54,8 @@ public sealed class ScanRequest
     public int? TotalSegments { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
     public List<string>? AttributesToGet { get; set; } // legacy, see GetItemRequest
+    public Dictionary<string, LegacyCondition>? ScanFilter { get; set; } // legacy FilterExpression
+    public ConditionalOperator? ConditionalOperator { get; set; }
 }
 
 // Items: the page's items after the filter and projection (empty, not null, for Select COUNT, as the response then
