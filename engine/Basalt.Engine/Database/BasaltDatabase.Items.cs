@@ -140,10 +140,9 @@ public sealed partial class BasaltDatabase
         if (!Enum.IsDefined(returnValues)) throw new ValidationException($"Unsupported ReturnValues: {returnValues}");
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         string[] keyNames = table.SortKey is null ? [table.PartitionKey.Name] : [table.PartitionKey.Name, table.SortKey.Name];
-        var (condition, names, values) = LegacyParameters.Condition(request.Expected, request.ConditionalOperator,
-            request.ConditionExpression, request.ExpressionAttributeNames, request.ExpressionAttributeValues,
-            ("UpdateExpression", request.UpdateExpression is not null));
-        var expressions = ParsedExpressions.Prepare(names, values, condition, request.UpdateExpression, projection: null, keyNames);
+        var (condition, update, names, values) = LegacyParameters.Update(request.AttributeUpdates, request.Expected, request.ConditionalOperator,
+            request.ConditionExpression, request.UpdateExpression, request.ExpressionAttributeNames, request.ExpressionAttributeValues);
+        var expressions = ParsedExpressions.Prepare(names, values, condition, update, projection: null, keyNames);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
         var writer = t_writer ??= new ItemWriter();
         var transform = new ItemTransform

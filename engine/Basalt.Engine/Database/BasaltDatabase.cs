@@ -13,8 +13,9 @@ namespace Basalt.Engine.Database;
 // read (BasaltDatabase.Items.cs; conditional writes run as read-modify-writes on the key's shard, ItemTransform.cs);
 // Query and Scan (BasaltDatabase.Query.cs); BatchGetItem and BatchWriteItem (BasaltDatabase.Batch.cs).
 //
+// Legacy (pre-2014) parameters are translated into expressions (LegacyParameters).
 // Not here yet, and not pretended: transactions, indexes, streams, TTL, throttling (consumed capacity is reported, not
-// enforced), legacy parameters. docs/database.md and docs/compatibility.md say what is missing per operation.
+// enforced). docs/database.md and docs/compatibility.md say what is missing per operation.
 public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
 {
     private readonly StorageEngine _engine;

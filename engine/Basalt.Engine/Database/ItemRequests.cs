@@ -91,6 +91,8 @@ public sealed class UpdateItemRequest
     // Legacy conditions (instead of ConditionExpression; not with any expression parameter).
     public Dictionary<string, ExpectedAttributeValue>? Expected { get; set; }
     public ConditionalOperator? ConditionalOperator { get; set; }
+    // Legacy form of UpdateExpression (LegacyParameters.Update).
+    public Dictionary<string, AttributeValueUpdate>? AttributeUpdates { get; set; }
 }
 
 // Attributes per ReturnValues: ALL_OLD the old item, UPDATED_OLD / UPDATED_NEW the updated paths of the old / new

@@ -196,6 +196,70 @@ internal static class LegacyParameters
         return new(keyCondition, filterText, projection, outNames.Count == 0 ? null : outNames, outValues.Count == 0 ? null : outValues);
     }
 
+    public const string NoValueMessage =
+        "1 validation error detected: One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified";
+
+    // UpdateItem's legacy parameters (AttributeUpdates, Expected, ConditionalOperator) as (condition, update, names,
+    // values); the expression parameters unchanged when none is set. Each AttributeUpdates entry becomes one clause:
+    // PUT (the default) SET, DELETE without a value REMOVE, DELETE with a set DELETE, ADD of a number or set ADD, and
+    // ADD of a list an append (legacy ADD appends lists; the expression ADD does not take them).
+    public static (string? Condition, string? Update, Dictionary<string, string>? Names, Dictionary<string, AttributeValue>? Values) Update(
+        Dictionary<string, AttributeValueUpdate>? attributeUpdates, Dictionary<string, ExpectedAttributeValue>? expected,
+        ConditionalOperator? conditionalOperator, string? conditionExpression, string? updateExpression,
+        Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values)
+    {
+        if (attributeUpdates is null)
+        {
+            var (c, n, v) = Condition(expected, conditionalOperator, conditionExpression, names, values, ("UpdateExpression", updateExpression is not null));
+            return (c, updateExpression, n, v);
+        }
+        var legacy = new List<string> { "AttributeUpdates" };
+        if (expected is not null) legacy.Add("Expected");
+        var expressions = new List<string>(2);
+        if (updateExpression is not null) expressions.Add("UpdateExpression");
+        if (conditionExpression is not null) expressions.Add("ConditionExpression");
+        if (expressions.Count > 0) throw new ValidationException(MixedMessage(string.Join(", ", legacy), expressions));
+        var (condition, outNames, outValues) = Condition(expected, conditionalOperator, null, names, values);
+        outNames ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        outValues ??= new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        var set = new List<string>();
+        var remove = new List<string>();
+        var add = new List<string>();
+        var delete = new List<string>();
+        int n2 = 0;
+        foreach (var (name, change) in attributeUpdates)
+        {
+            string path = "#u" + n2, value = ":u" + n2;
+            outNames[path] = name;
+            var action = change?.Action ?? AttributeAction.Put;
+            var v = change?.Value;
+            if (v is null && action != AttributeAction.Delete) throw new ValidationException(NoValueMessage);
+            if (v is not null) outValues[value] = v;
+            switch (action)
+            {
+                case AttributeAction.Put: set.Add($"{path} = {value}"); break;
+                case AttributeAction.Delete when v is null: remove.Add(path); break;
+                case AttributeAction.Delete: delete.Add($"{path} {value}"); break;
+                case AttributeAction.Add when v!.Type == AttributeType.L:
+                    outValues[":u" + n2 + "_empty"] = AttributeValue.List();
+                    set.Add($"{path} = list_append(if_not_exists({path}, :u{n2}_empty), {value})");
+                    break;
+                case AttributeAction.Add: add.Add($"{path} {value}"); break;
+                default:
+                    throw new ValidationException($"1 validation error detected: Value '{action}' at 'attributeUpdates.{name}.member.action' failed to satisfy constraint: " +
+                        "Member must satisfy enum value set: [ADD, PUT, DELETE]");
+            }
+            n2++;
+        }
+        var clauses = new List<string>(4);
+        if (set.Count > 0) clauses.Add("SET " + string.Join(", ", set));
+        if (remove.Count > 0) clauses.Add("REMOVE " + string.Join(", ", remove));
+        if (add.Count > 0) clauses.Add("ADD " + string.Join(", ", add));
+        if (delete.Count > 0) clauses.Add("DELETE " + string.Join(", ", delete));
+        return (condition, clauses.Count == 0 ? null : string.Join(" ", clauses),
+            outNames.Count == 0 ? null : outNames, outValues.Count == 0 ? null : outValues);
+    }
+
     public const string NotIndexableMessage = "Attempted conditional constraint is not an indexable operation";
 
     private static string Conditions(Dictionary<string, LegacyCondition> conditions, string prefix, string member, string join,
@@ -259,3 +323,17 @@ public sealed class LegacyCondition
 
 internal readonly record struct ReadExpressionTexts(string? KeyCondition, string? Filter, string? Projection,
     Dictionary<string, string>? Names, Dictionary<string, AttributeValue>? Values);
+
+// DynamoDB's AttributeValueUpdate: one legacy AttributeUpdates entry of UpdateItem.
+public sealed class AttributeValueUpdate
+{
+    public AttributeValue? Value { get; set; }
+    public AttributeAction? Action { get; set; }
+}
+
+public enum AttributeAction : byte
+{
+    Put = 0,
+    Add = 1,
+    Delete = 2,
+}

@@ -136,4 +136,48 @@ public class LegacyExpectedTests : IDisposable
             }).AsTask())).Message);
         Assert.NotNull(Db.GetItem(new() { TableName = "exp", Key = Key }).Item);
     }
+
+    [Fact]
+    public async Task AttributeUpdates_put_add_and_delete_as_DynamoDB_does()
+    {
+        await Seed();
+        var response = await Db.UpdateItemAsync(new()
+        {
+            TableName = "exp", Key = Key,
+            AttributeUpdates = new()
+            {
+                ["s"] = new() { Value = S("bye") },                                                          // PUT by default
+                ["n"] = new() { Action = AttributeAction.Add, Value = N("2.5") },                            // numbers add
+                ["tags"] = new() { Action = AttributeAction.Delete, Value = AttributeValue.StringSet(["a"]) }, // set members removed
+                ["list"] = new() { Action = AttributeAction.Add, Value = AttributeValue.List(S("x")) },      // lists append (legacy only)
+                ["gone"] = new() { Action = AttributeAction.Delete },                                        // attribute removed
+            },
+            Expected = new() { ["n"] = new() { Value = N("5") } },
+            ReturnValues = ReturnValue.AllNew,
+        });
+        var item = response.Attributes!;
+        Assert.Equal(S("bye"), item["s"]);
+        Assert.Equal(N("7.5"), item["n"]);
+        Assert.Equal(AttributeValue.StringSet(["b"]), item["tags"]);
+        Assert.Equal(AttributeValue.List(S("x")), item["list"]);
+        Assert.False(item.ContainsKey("gone"));
+        await Db.UpdateItemAsync(new() { TableName = "exp", Key = Key, AttributeUpdates = new() { ["list"] = new() { Action = AttributeAction.Add, Value = AttributeValue.List(S("y")) } } });
+        Assert.Equal(AttributeValue.List(S("x"), S("y")), Db.GetItem(new() { TableName = "exp", Key = Key }).Item!["list"]);
+
+        // The Expected part still decides: n is 7.5 now.
+        await Assert.ThrowsAsync<ConditionalCheckFailedException>(() => Db.UpdateItemAsync(new()
+        {
+            TableName = "exp", Key = Key, AttributeUpdates = new() { ["s"] = new() { Value = S("no") } }, Expected = new() { ["n"] = new() { Value = N("5") } },
+        }).AsTask());
+        Assert.Equal(LegacyParameters.NoValueMessage, (await Assert.ThrowsAsync<ValidationException>(() => Db.UpdateItemAsync(new()
+        {
+            TableName = "exp", Key = Key, AttributeUpdates = new() { ["s"] = new() { Action = AttributeAction.Put } },
+        }).AsTask())).Message);
+        Assert.Equal("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}",
+            (await Assert.ThrowsAsync<ValidationException>(() => Db.UpdateItemAsync(new()
+            {
+                TableName = "exp", Key = Key, AttributeUpdates = new() { ["s"] = new() { Value = S("x") } }, UpdateExpression = "REMOVE s",
+            }).AsTask())).Message);
+        Assert.Equal(S("bye"), Db.GetItem(new() { TableName = "exp", Key = Key }).Item!["s"]);
+    }
 }
