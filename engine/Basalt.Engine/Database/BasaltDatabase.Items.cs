@@ -19,7 +19,8 @@ namespace Basalt.Engine.Database;
 // literal operand types) on the request's thread before anything is submitted.
 public sealed partial class BasaltDatabase
 {
-    public const string ReturnValuesPutDeleteMessage = "ReturnValues can only be ALL_OLD or NONE";
+    // In the "1 validation error detected: " envelope, as a 2026 conformance suite recorded it from DynamoDB (two regions).
+    public const string ReturnValuesPutDeleteMessage = "1 validation error detected: ReturnValues can only be ALL_OLD or NONE";
     public const string EmptyAttributeValueMessage =
         "One or more parameter values were invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
 

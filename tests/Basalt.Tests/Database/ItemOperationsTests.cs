@@ -177,9 +177,9 @@ public class ItemOperationsTests : IDisposable
         Assert.Null((await Db.DeleteItemAsync(new() { TableName = "rvs", Key = Item(("pk", S("a"))), ReturnValues = ReturnValue.AllOld })).Attributes);
 
         await Invalid(() => Db.PutItemAsync(new() { TableName = "rvs", Item = Item(("pk", S("a"))), ReturnValues = ReturnValue.AllNew }).AsTask(),
-            "ReturnValues can only be ALL_OLD or NONE");
+            "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
         await Invalid(() => Db.DeleteItemAsync(new() { TableName = "rvs", Key = Item(("pk", S("a"))), ReturnValues = ReturnValue.UpdatedOld }).AsTask(),
-            "ReturnValues can only be ALL_OLD or NONE");
+            "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
     }
 
     [Fact]
