@@ -218,7 +218,7 @@ public sealed partial class BasaltDatabase
             {
                 double units = 0;
                 for (int w = 0; w < writes.Count; w++, i++)
-                    units += CapacityUnits.Write(Math.Max(measured[i].OldSize, measured[i].NewSize));
+                    units += measured[i].WriteUnits;
                 consumed.Add(CapacityUnits.Report(capacity, tables[t++].Name, units, isWrite: true)!);
             }
         }

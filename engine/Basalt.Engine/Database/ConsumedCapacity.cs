@@ -43,22 +43,12 @@ public static class CapacityUnits
     // Null for NONE; validates the mode (an undefined value is DynamoDB's ValidationException).
     internal static ConsumedCapacity? Report(ReturnConsumedCapacity? mode, string tableName, double units, bool isWrite)
     {
-        switch (mode ?? ReturnConsumedCapacity.None)
-        {
-            case ReturnConsumedCapacity.None:
-                return null;
-            case ReturnConsumedCapacity.Total:
-                return isWrite
-                    ? new ConsumedCapacity(tableName, units, WriteCapacityUnits: units)
-                    : new ConsumedCapacity(tableName, units, ReadCapacityUnits: units);
-            case ReturnConsumedCapacity.Indexes:
-                var table = isWrite ? new Capacity(units, WriteCapacityUnits: units) : new Capacity(units, ReadCapacityUnits: units);
-                return isWrite
-                    ? new ConsumedCapacity(tableName, units, WriteCapacityUnits: units, Table: table)
-                    : new ConsumedCapacity(tableName, units, ReadCapacityUnits: units, Table: table);
-            default:
-                throw Invalid(mode);
-        }
+        var m = mode ?? ReturnConsumedCapacity.None;
+        if (m == ReturnConsumedCapacity.None) return null;
+        if (m != ReturnConsumedCapacity.Total && m != ReturnConsumedCapacity.Indexes) throw Invalid(mode);
+        double? read = isWrite ? null : units, write = isWrite ? units : null;
+        return new ConsumedCapacity(tableName, units, read, write,
+            Table: m == ReturnConsumedCapacity.Indexes ? new Capacity(units, read, write) : null);
     }
 
     internal static void Validate(ReturnConsumedCapacity? mode)

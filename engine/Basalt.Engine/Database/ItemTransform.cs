@@ -30,8 +30,9 @@ internal sealed class ItemTransform : IWriteTransform
     public int NewSize;
 
     // The request's ConsumedCapacity, or null for NONE: a write costs its larger image, rounded up to 1 KB.
-    public ConsumedCapacity? Consumed() =>
-        CapacityUnits.Report(Capacity, TableName!, CapacityUnits.Write(Math.Max(OldSize, NewSize)), isWrite: true);
+    public ConsumedCapacity? Consumed() => CapacityUnits.Report(Capacity, TableName!, WriteUnits, isWrite: true);
+
+    public double WriteUnits => CapacityUnits.Write(Math.Max(OldSize, NewSize));
 
     // The writer's thread's own writer: a transform never runs inside another on one thread (Apply does not
     // call the engine), and no request-thread code uses this one.

@@ -16,6 +16,26 @@ internal static class LegacyParameters
         $"Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{legacy}}} " +
         $"Expression parameters: {{{string.Join(", ", expressions)}}}";
 
+    // A request that uses a legacy parameter may use no expression parameter, nor placeholders. `envelope` is the
+    // "1 validation error detected: " prefix where DynamoDB's answer carries it (item writes), else empty.
+    private static void RefuseExpressions(string legacy, List<string> expressions,
+        Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values, string envelope)
+    {
+        if (expressions.Count > 0) throw new ValidationException(MixedMessage(legacy, expressions));
+        if (names is not null) throw new ValidationException(envelope + NamesWithoutExpressionsMessage);
+        if (values is not null) throw new ValidationException(envelope + "ExpressionAttributeValues can only be specified when using expressions");
+    }
+
+    // ConditionalOperator joins the entries of Expected or of a filter (`entries`: their count, null when absent).
+    private static void CheckConditionalOperator(ConditionalOperator? conditionalOperator, int? entries)
+    {
+        if (conditionalOperator is null) return;
+        if (entries is null) throw new ValidationException("ConditionalOperator cannot be used without Filter or Expected");
+        if (!Enum.IsDefined(conditionalOperator.Value))
+            throw new ValidationException($"1 validation error detected: Value '{conditionalOperator}' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]");
+        if (entries < 2) throw new ValidationException("ConditionalOperator can only be used when Filter or Expected has two or more elements");
+    }
+
     public static string DuplicateMessage(string name) =>
         $"One or more parameter values were invalid: Duplicate value in attribute name: {name}";
 
@@ -27,8 +47,7 @@ internal static class LegacyParameters
         if (attributesToGet is null) return (projection, names);
         var used = expressionParameters.Where(p => p.Set).Select(p => p.Name).ToList();
         if (projection is not null) used.Insert(0, "ProjectionExpression");
-        if (used.Count > 0) throw new ValidationException(MixedMessage("AttributesToGet", used));
-        if (names is not null) throw new ValidationException(NamesWithoutExpressionsMessage);
+        RefuseExpressions("AttributesToGet", used, names, values: null, envelope: "");
         if (attributesToGet.Count == 0)
             throw new ValidationException("1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: " +
                 "Member must have length greater than or equal to 1");
@@ -45,7 +64,8 @@ internal static class LegacyParameters
         return (string.Join(", ", parts), placeholders);
     }
 
-    private const string Invalid = "1 validation error detected: One or more parameter values were invalid: ";
+    private const string WriteEnvelope = "1 validation error detected: ";
+    private const string Invalid = WriteEnvelope + "One or more parameter values were invalid: ";
 
     // Expected (+ ConditionalOperator) as (condition, names, values); the arguments unchanged when Expected is absent.
     // Each entry becomes one comparison on a name placeholder, joined by AND (the default) or OR. Refusals and their
@@ -56,19 +76,13 @@ internal static class LegacyParameters
     {
         if (expected is null)
         {
-            if (conditionalOperator is not null) throw new ValidationException("ConditionalOperator cannot be used without Filter or Expected");
+            CheckConditionalOperator(conditionalOperator, entries: null);
             return (condition, names, values);
         }
         var used = otherExpressions.Where(p => p.Set).Select(p => p.Name).ToList();
         if (condition is not null) used.Insert(0, "ConditionExpression");
-        if (used.Count > 0) throw new ValidationException(MixedMessage("Expected", used));
-        if (names is not null) throw new ValidationException("1 validation error detected: " + NamesWithoutExpressionsMessage);
-        if (values is not null)
-            throw new ValidationException("1 validation error detected: ExpressionAttributeValues can only be specified when using expressions");
-        if (conditionalOperator is not null && !Enum.IsDefined(conditionalOperator.Value))
-            throw new ValidationException($"1 validation error detected: Value '{conditionalOperator}' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]");
-        if (conditionalOperator is not null && expected.Count < 2)
-            throw new ValidationException("ConditionalOperator can only be used when Filter or Expected has two or more elements");
+        RefuseExpressions("Expected", used, names, values, WriteEnvelope);
+        CheckConditionalOperator(conditionalOperator, expected.Count);
         if (expected.Count == 0) return (null, null, null);
 
         var parts = new List<string>(expected.Count);
@@ -169,16 +183,8 @@ internal static class LegacyParameters
         if (projectionExpression is not null) expressions.Add("ProjectionExpression");
         if (filterExpression is not null) expressions.Add("FilterExpression");
         if (keyConditionExpression is not null) expressions.Add("KeyConditionExpression");
-        if (expressions.Count > 0) throw new ValidationException(MixedMessage(string.Join(", ", legacy), expressions));
-        if (names is not null) throw new ValidationException(NamesWithoutExpressionsMessage);
-        if (values is not null) throw new ValidationException("ExpressionAttributeValues can only be specified when using expressions");
-        if (conditionalOperator is not null)
-        {
-            if (filter is null) throw new ValidationException("ConditionalOperator cannot be used without Filter or Expected");
-            if (!Enum.IsDefined(conditionalOperator.Value))
-                throw new ValidationException($"1 validation error detected: Value '{conditionalOperator}' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]");
-            if (filter.Count < 2) throw new ValidationException("ConditionalOperator can only be used when Filter or Expected has two or more elements");
-        }
+        RefuseExpressions(string.Join(", ", legacy), expressions, names, values, envelope: "");
+        CheckConditionalOperator(conditionalOperator, filter?.Count);
 
         var outNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var outValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
@@ -218,8 +224,8 @@ internal static class LegacyParameters
         var expressions = new List<string>(2);
         if (updateExpression is not null) expressions.Add("UpdateExpression");
         if (conditionExpression is not null) expressions.Add("ConditionExpression");
-        if (expressions.Count > 0) throw new ValidationException(MixedMessage(string.Join(", ", legacy), expressions));
-        var (condition, outNames, outValues) = Condition(expected, conditionalOperator, null, names, values);
+        RefuseExpressions(string.Join(", ", legacy), expressions, names, values, WriteEnvelope);
+        var (condition, outNames, outValues) = Condition(expected, conditionalOperator, null, null, null);
         outNames ??= new Dictionary<string, string>(StringComparer.Ordinal);
         outValues ??= new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
         var set = new List<string>();
