@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(MicroCommand());
         root.Subcommands.Add(Compaction.CompactionBench.Create());
         root.Subcommands.Add(Model.ModelBench.Create());
+        root.Subcommands.Add(Probe.WriteProbe.Create());
         return root.Parse(args).Invoke();
     }
 
