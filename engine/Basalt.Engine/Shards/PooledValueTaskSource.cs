@@ -23,7 +23,7 @@ namespace Basalt.Engine.Shards;
 public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
 {
     private ManualResetValueTaskSourceCore<T> _core; // mutable struct: never make it readonly
-    private ManualResetEventSlim? _waitEvent;         // Wait's, created on its first blocking wait and kept
+    private ThreadParker? _parker;                    // Wait's, created on its first blocking wait and kept
 
     protected PooledValueTaskSource()
     {
@@ -45,10 +45,11 @@ public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
     }
 
     // Blocks the calling thread until the operation completes and returns its result (or throws its error), ending
-    // the rental as GetResult does. For callers on their own threads: the completing thread sets an event this thread
-    // waits on, with no thread-pool hop in between (the only continuation run inline is that event's Set, never user
-    // code). Use instead of awaiting Task, never both. `spins` SpinWait rounds (spinning, then yielding) come first, for
-    // completions expected within microseconds, which a sleep would delay by a wake-up (tens of microseconds).
+    // the rental as GetResult does. For callers on their own threads: the completing thread unparks this one (a futex
+    // wake, see ThreadParker), with no thread-pool hop in between (the only continuation run inline is that unpark,
+    // never user code; inside a ThreadParker.UnparkBatch it is deferred to the batch). Use instead of awaiting Task,
+    // never both. `spins` SpinWait rounds (spinning, then yielding) come first, for completions expected within
+    // microseconds, which a sleep would delay by a wake-up (tens of microseconds).
     public T Wait(int spins = 0)
     {
         short token = _core.Version;
@@ -60,16 +61,21 @@ public abstract class PooledValueTaskSource<T> : IValueTaskSource<T>
         }
         if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
         {
-            var done = _waitEvent ??= new ManualResetEventSlim(initialState: false, spinCount: 0);
-            done.Reset();
+            var parker = _parker ??= new ThreadParker();
+            parker.Arm();
             // Written before OnCompleted's CAS publishes the continuation, so the completer that finds it reads this.
+            // (If the operation completed just before the CAS, the core queues the unpark to the thread pool: Park
+            // still returns, once, and no unpark is left over for a later rental.)
             _core.RunContinuationsAsynchronously = false;
-            _core.OnCompleted(static e => ((ManualResetEventSlim)e!).Set(), done, token, ValueTaskSourceOnCompletedFlags.None);
-            done.Wait();
+            _core.OnCompleted(ThreadParker.UnparkFromCompletion, parker, token, ValueTaskSourceOnCompletedFlags.None);
+            parker.Park();
             _core.RunContinuationsAsynchronously = true;
         }
         return ((IValueTaskSource<T>)this).GetResult(token);
     }
+
+    // Whether a thread blocked in Wait sleeps on this source now: for tests.
+    internal bool HasSleepingWaiter => _parker?.IsSleeping == true;
 
     // Called after GetResult has reset the core; the object may be rented again from here on.
     protected abstract void ReturnToPool();

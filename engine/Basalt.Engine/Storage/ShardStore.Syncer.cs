@@ -20,6 +20,13 @@ internal sealed partial class ShardStore
         // mean duration of an fsync, in Stopwatch ticks (exponentially weighted, 1/8 per sample).
         private long _concurrency16;
         private long _syncTicksAverage;
+        private readonly ThreadParker.UnparkBatch _unparks = new();
+        // The gather's bounds besides half an fsync: an absolute cap, since the device idles meanwhile (when its
+        // fsyncs slow to milliseconds, half of one is far longer than writers take to come back), and a gap: no
+        // new write for this long ends it. Writers woken by the previous fsync come back within tens of
+        // microseconds of each other (ThreadParker's wake-up tree: about five levels of 10–30 µs wake-ups here).
+        private static readonly long GatherTicksMax = 300 * Stopwatch.Frequency / 1_000_000;
+        private static readonly long GatherGapTicks = 40 * Stopwatch.Frequency / 1_000_000;
 
         public long NextDeadlineTimestamp => _deadline;
 
@@ -106,16 +113,21 @@ internal sealed partial class ShardStore
             long target = _concurrency16 * 3 / 64; // three quarters of the recent concurrency
             if (target < 3 || tail - head >= target || shard._stopping) return tail;
             long start = Stopwatch.GetTimestamp();
-            long limit = start + _syncTicksAverage / 2;
+            long limit = start + Math.Min(_syncTicksAverage / 2, GatherTicksMax);
             shard.Metrics.GatherWaits++;
             // A full fence: a caller that enqueues after this reads it (Submit) and leaves its write queued.
             Interlocked.Exchange(ref shard._gathering, 1);
+            long seen = tail - head, seenAt = start;
             while (true)
             {
                 Thread.Yield();
                 long pending = Volatile.Read(ref shard._ringTail) - head + shard._inbox.Count;
                 if (pending >= target || pending >= shard._ringCapacity / 2) break;
-                if (Stopwatch.GetTimestamp() >= limit) break;
+                long now = Stopwatch.GetTimestamp();
+                if (now >= limit) break;
+                // The returning writers have stopped coming: the rest are busy elsewhere (or on another shard).
+                if (pending != seen) (seen, seenAt) = (pending, now);
+                else if (now - seenAt >= GatherGapTicks) break;
             }
             // A full fence before the inbox is read: a caller either saw the flag down (and logs its own write)
             // or its write is in the inbox now.
@@ -176,14 +188,24 @@ internal sealed partial class ShardStore
                 Volatile.Write(ref shard._visibleSeq, shard._ring[(tail - 1) & mask].Seq);
             }
             var error = Volatile.Read(ref shard._refused);
-            for (long i = head; i < tail; i++)
+            // Blocked writers are woken as a tree of themselves after the loop (ThreadParker): this thread makes one
+            // wake-up instead of one per writer, and can start the next fsync sooner.
+            _unparks.Begin();
+            try
             {
-                ref var slot = ref shard._ring[i & mask];
-                var request = slot.Request;
-                ulong seq = slot.Seq;
-                slot = default;
-                if (ok) request.SetResult(seq);
-                else request.SetException(error!);
+                for (long i = head; i < tail; i++)
+                {
+                    ref var slot = ref shard._ring[i & mask];
+                    var request = slot.Request;
+                    ulong seq = slot.Seq;
+                    slot = default;
+                    if (ok) request.SetResult(seq);
+                    else request.SetException(error!);
+                }
+            }
+            finally
+            {
+                _unparks.Release();
             }
             shard.Metrics.SyncedWrites += tail - head;
             // Release: the slots are cleared before the shard may reuse them.

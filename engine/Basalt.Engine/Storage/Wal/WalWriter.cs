@@ -43,6 +43,18 @@ public sealed unsafe class WalWriter : IDisposable
     // the engine flushes at least once per group commit, far below this.
     public const int BufferedBytesMax = 1 << 30;
 
+    // Zero-ahead: Flush keeps the file written with zeros up to at least this far past the records' end, one chunk
+    // at a time. Pre-allocating with SetLength leaves a sparse file, and an fdatasync after writing into a hole must
+    // also commit the block allocation to the file system's journal; with the blocks already written, the next
+    // fdatasyncs flush data only (and need no journal commit). Measured on this project's VM (ext4, virtio), one
+    // file: pwrite 4 KiB + fdatasync 173 µs into zeroed blocks vs 220 µs into a hole (365 vs 530, 346 vs 653 in later
+    // minutes), and two files synced at once 227 vs 345 µs each: the journal serialises the shards' logs. (fallocate
+    // is worse than both, 375–664 µs: its unwritten extents are converted, and journaled, at every sync.) PostgreSQL
+    // zero-fills its WAL segments for the same reason (wal_init_zero). A chunk rather than the whole pre-allocation
+    // so that no write waits for 72 MiB of zeros; its allocation is committed by the next fdatasync, once per chunk.
+    public const int ZeroAheadBytes = 256 << 10;
+    private static readonly byte* Zeros = (byte*)NativeMemory.AllocZeroed(ZeroAheadBytes);
+
     private readonly IFile _file;
     private readonly long _preallocateBytes;
 
@@ -52,6 +64,7 @@ public sealed unsafe class WalWriter : IDisposable
     private int _bufferedBytes;
     private int _reservedPayloadBytes = -1; // -1: no BeginAppend outstanding
     private long _fileBytes;                // the file's length as this writer made it
+    private long _zeroedBytes;              // [0, _zeroedBytes) has been written (records or zeros): see ZeroAheadBytes
     private bool _disposed;
 
     // Cross-thread: written with Volatile.Write / Interlocked, read with Volatile.Read.
@@ -60,8 +73,9 @@ public sealed unsafe class WalWriter : IDisposable
     private StorageException? _poison;
     private StorageException? _syncPoison;  // set only by a failed Sync
 
-    private WalWriter(IFile file, uint logNumber, long preallocateBytes, long fileBytes)
+    private WalWriter(IFile file, uint logNumber, long preallocateBytes, long fileBytes, long zeroedBytes)
     {
+        _zeroedBytes = zeroedBytes;
         _file = file;
         LogNumber = logNumber;
         _preallocateBytes = preallocateBytes;
@@ -102,7 +116,9 @@ public sealed unsafe class WalWriter : IDisposable
             // fdatasync persists the size too, so later syncs of a pre-allocated log flush data only.
             file.Sync();
             fs.SyncDirectory(directory);
-            return new WalWriter(file, logNumber, preallocateBytes, fileBytes);
+            // A recycled log's blocks were written in its earlier life (a log is retired when nearly full): no
+            // zero-ahead over them, which would also erase what the end marker alone must hide.
+            return new WalWriter(file, logNumber, preallocateBytes, fileBytes, zeroedBytes: recyclePath is null ? 0 : fileBytes);
         }
         catch
         {
@@ -184,6 +200,7 @@ public sealed unsafe class WalWriter : IDisposable
             throw;
         }
 
+        if (position + writeBytes > _zeroedBytes - ZeroAheadBytes / 2) ZeroAhead(position + writeBytes);
         position += _bufferedBytes;
         _bufferedBytes = 0;
         Volatile.Write(ref _flushedBytes, position);
@@ -231,6 +248,26 @@ public sealed unsafe class WalWriter : IDisposable
         _bufferCapacityBytes = 0;
         _bufferedBytes = 0;
         _file.Dispose();
+    }
+
+    // After a write that ended at endBytes: zeros from there (or from the zeroed end, if further) up to one chunk
+    // past it, within the file. Never over records: only this thread writes, and only past what it has written.
+    // An optimisation only: a failed zero write (a full disk) stops it for this log and fails nothing; the records'
+    // own write succeeded, and zeros past the end marker, whole or torn, read as the end of the log.
+    private void ZeroAhead(long endBytes)
+    {
+        long from = Math.Max(endBytes, _zeroedBytes);
+        long to = Math.Min(_fileBytes, endBytes + ZeroAheadBytes);
+        try
+        {
+            for (long at = from; at < to; at += ZeroAheadBytes)
+                _file.Write(at, new ReadOnlySpan<byte>(Zeros, (int)Math.Min(ZeroAheadBytes, to - at)));
+            _zeroedBytes = Math.Max(to, endBytes);
+        }
+        catch (Exception e) when (e is IOException or StorageException)
+        {
+            _zeroedBytes = long.MaxValue;
+        }
     }
 
     private void Extend(long endBytes)

@@ -435,6 +435,99 @@ public class WalWriterTests
         AssertSame([(77, payload), (78, "after"u8.ToArray()), (79, "small"u8.ToArray())], read);
     }
 
+    // Zero-ahead (WalWriter.ZeroAheadBytes): a new log's blocks are written with zeros a chunk ahead of its records,
+    // never over them; a recycled log is left alone; a failed zero write fails nothing.
+    [Fact]
+    public void A_new_log_is_zeroed_a_chunk_ahead_of_its_records_and_never_over_them() => WithSeed(random =>
+    {
+        var writes = new List<int>();
+        var fs = new FaultInjectingFileSystem(NewFs(), (op, _, bytes) => { if (op == FileOp.Write) writes.Add(bytes); return FaultKind.None; });
+        const int chunk = WalWriter.ZeroAheadBytes;
+        var written = new List<(ulong Seq, byte[] Payload)>();
+        string path;
+        using (var writer = WalWriter.Create(fs, Dir, logNumber: 2, preallocateBytes: 4 * chunk))
+        {
+            path = writer.Path;
+            writes.Clear(); // the creation's end marker
+            var first = Payload(random, 100);
+            writer.Append(1, first);
+            written.Add((1, first));
+            writer.Flush();
+            Assert.Equal([100 + 21 + 21, chunk], writes); // the records and their end marker, then one chunk of zeros
+            writes.Clear();
+            // Records up to half a chunk past the zeroed end need no more zeros; past it, the next chunk follows.
+            long zeroed = 121 + 21 + chunk;
+            ulong seq = 2;
+            while (writer.FlushedPosition + 4000 + 42 < zeroed - chunk / 2)
+            {
+                var payload = Payload(random, 4000);
+                writer.Append(seq, payload);
+                written.Add((seq++, payload));
+                writer.Flush();
+            }
+            Assert.DoesNotContain(chunk, writes);
+            var more = Payload(random, chunk);
+            writer.Append(seq, more);
+            written.Add((seq, more));
+            writer.Flush();
+            Assert.Equal(chunk, writes[^1]);
+            // Records crossing the pre-allocation's end extend it; zeros stop at the file's end.
+            while (writer.FlushedPosition < 5L * chunk)
+            {
+                var payload = Payload(random, random.Next(1, 3 * chunk / 2));
+                writer.Append(++seq, payload);
+                written.Add((seq, payload));
+                writer.Flush();
+            }
+            writer.Sync();
+            Assert.True(fs.Inner is MemoryFileSystem m && m.ReadAll(path).Length == 8 * chunk);
+        }
+        var (read, result) = ReadAll(fs, path, 2);
+        AssertSame(written, read);
+        Assert.False(result.TornTailCut);
+    });
+
+    [Fact]
+    public void A_recycled_log_is_not_zeroed_ahead()
+    {
+        var fs = NewFs();
+        string oldPath;
+        using (var old = WalWriter.Create(fs, Dir, logNumber: 1, preallocateBytes: 1 << 20)) oldPath = old.Path;
+        var writes = new List<int>();
+        var faults = new FaultInjectingFileSystem(fs, (op, _, bytes) => { if (op == FileOp.Write) writes.Add(bytes); return FaultKind.None; });
+        using var recycled = WalWriter.Create(faults, Dir, logNumber: 2, preallocateBytes: 1 << 20, recyclePath: oldPath);
+        writes.Clear();
+        recycled.Append(1, new byte[300]);
+        recycled.Flush();
+        Assert.Equal([300 + 42], writes);
+    }
+
+    [Fact]
+    public void A_failed_zero_write_fails_no_record_and_zero_ahead_stops()
+    {
+        int zeroWrites = 0;
+        var fs = new FaultInjectingFileSystem(NewFs(), (op, _, bytes) =>
+        {
+            if (op != FileOp.Write || bytes != WalWriter.ZeroAheadBytes) return FaultKind.None;
+            zeroWrites++;
+            return FaultKind.DiskFull;
+        });
+        string path;
+        using (var writer = WalWriter.Create(fs, Dir, logNumber: 3, preallocateBytes: 1 << 20))
+        {
+            path = writer.Path;
+            writer.Append(1, "one"u8);
+            writer.Flush();
+            writer.Append(2, new byte[WalWriter.ZeroAheadBytes]);
+            writer.Flush();
+            writer.Sync();
+            Assert.False(writer.IsPoisoned);
+        }
+        Assert.Equal(1, zeroWrites);
+        var (read, _) = ReadAll(fs, path, 3);
+        AssertSame([(1, "one"u8.ToArray()), (2, new byte[WalWriter.ZeroAheadBytes])], read);
+    }
+
     private static void AssertRefused(Action action, StorageException cause)
     {
         var e = Assert.Throws<StorageException>(action);
