@@ -13,6 +13,11 @@ public static class ExpressionLimits
     // DynamoDB: "The maximum number of operands for the IN comparator is 100".
     public const int InOperandsMax = 100;
 
+    // DynamoDB: "The maximum number of operators or functions allowed in an UpdateExpression is 300"; conditions
+    // and filters are refused the same way ("Invalid FilterExpression: The expression contains too many operators;
+    // operator count: 301", recorded from DynamoDB in public issue threads and conformance suites).
+    public const int OperatorsMax = 300;
+
     // Ours, not DynamoDB's: parentheses, NOT chains and function calls nested deeper than this are a syntax
     // error, so that recursive descent cannot exhaust the stack. A 4 KB expression could otherwise nest ~2000
     // parentheses deep (four frames each); 256 is far above anything a real request writes.

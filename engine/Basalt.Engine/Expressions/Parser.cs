@@ -34,6 +34,7 @@ internal ref struct Parser
     private Token _previous;
     private bool _hasPrevious;
     private int _depth;
+    private int _operators;
     private string?[]? _errors;
     private List<DocumentPath>? _paths;
     private int _groupStart;
@@ -49,6 +50,7 @@ internal ref struct Parser
         _previous = default;
         _hasPrevious = false;
         _depth = 0;
+        _operators = 0;
         _errors = null;
         _paths = null;
         _groupStart = -1;
@@ -166,6 +168,7 @@ internal ref struct Parser
         while (IsKeyword("OR"))
         {
             Condition l = RequireCondition(left);
+            CountOperator();
             Advance();
             Condition r = RequireCondition(ParseAnd());
             left = new OrCondition(l, r);
@@ -179,6 +182,7 @@ internal ref struct Parser
         while (IsKeyword("AND"))
         {
             Condition l = RequireCondition(left);
+            CountOperator();
             Advance();
             Condition r = RequireCondition(ParseNot());
             left = new AndCondition(l, r);
@@ -189,6 +193,7 @@ internal ref struct Parser
     private object ParseNot()
     {
         if (!IsKeyword("NOT")) return ParsePrimary();
+        CountOperator();
         Enter();
         Advance();
         Condition operand = RequireCondition(ParseNot());
@@ -226,6 +231,7 @@ internal ref struct Parser
         };
         if (comparator is { } c)
         {
+            CountOperator();
             Advance();
             Operand right = ConditionOperand(ParseOperandTerm());
             Operand l = ConditionOperand(left);
@@ -234,6 +240,7 @@ internal ref struct Parser
         }
         if (IsKeyword("BETWEEN"))
         {
+            CountOperator();
             Advance();
             Operand lower = ConditionOperand(ParseOperandTerm());
             if (!IsKeyword("AND")) throw SyntaxError();
@@ -243,6 +250,7 @@ internal ref struct Parser
         }
         if (IsKeyword("IN"))
         {
+            CountOperator();
             Advance();
             Expect(TokenKind.LParen);
             var candidates = new List<Operand>();
@@ -339,6 +347,7 @@ internal ref struct Parser
         string name = Text(_token).ToString();
         if (IsKeyword(_token)) throw SyntaxError();
         if (!IsKnownFunction(name)) Note(Slot.UnknownFunction, $"Invalid function name; function: {name}");
+        CountOperator();
         Advance();
         Enter();
         Expect(TokenKind.LParen);
@@ -407,6 +416,7 @@ internal ref struct Parser
         if (_token.Kind == TokenKind.Plus) op = ArithmeticOperator.Plus;
         else if (_token.Kind == TokenKind.Minus) op = ArithmeticOperator.Minus;
         else return left;
+        CountOperator();
         Advance();
         return new ArithmeticOperand(op, left, ParseUpdateTerm());
     }
@@ -602,6 +612,16 @@ internal ref struct Parser
     }
 
     private void Exit() => _depth--;
+
+    // DynamoDB allows at most 300 operators and functions in one expression: AND, OR, NOT, each comparator,
+    // BETWEEN, IN, every function call (size included) and the + and - of SET. Parentheses, commas, the '=' of a
+    // SET action and the section keywords are not operators. A hard limit: the parse stops at the 301st, and the
+    // message reports that count (as DynamoDB's "operator count: 301" does for a longer expression).
+    private void CountOperator()
+    {
+        if (++_operators > ExpressionLimits.OperatorsMax)
+            throw Error($"The expression contains too many operators; operator count: {_operators}");
+    }
 
     private void Note(Slot slot, string message)
     {
