@@ -2,65 +2,91 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Basalt.Engine;
 using Basalt.Engine.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Basalt.Server;
 
-// The Basalt server host. For now it owns the storage engine's lifetime: it opens (and recovers) the data
-// folder, reports what it found, and on Ctrl-C or SIGTERM shuts down cleanly (in-flight writes complete,
-// the WAL is synced, files are closed). The DynamoDB HTTP API and the binary protocol are added on top of
-// this host by their own issues.
+// The server executable: DynamoDB's JSON API on 127.0.0.1:8000 over a data folder (./basalt-data by default).
+// Settings come from, in rising precedence: appsettings.json in the working folder (section "Basalt"), environment
+// variables (BASALT_PORT, BASALT_DATA_DIR, BASALT_IN_MEMORY, BASALT_DURABILITY, BASALT_SHARDS, BASALT_PIN_THREADS,
+// BASALT_LISTEN_ADDRESS), then the command line; --help lists the flags. Ctrl-C or SIGTERM shuts down cleanly:
+// Kestrel stops accepting and lets in-flight requests finish, then the database syncs its WAL and closes its files.
 public static class Program
 {
     public static int Main(string[] args)
     {
-        var dataDir = new Option<string>("--data-dir") { Description = "Data folder", DefaultValueFactory = _ => "./basalt-data" };
-        var durability = new Option<string>("--durability") { Description = "sync | group | async", DefaultValueFactory = _ => "sync" };
-        var shards = new Option<int?>("--shards") { Description = "Shard threads (default: one per core; fixed per data folder)" };
-        var pin = new Option<bool>("--pin-threads") { Description = "Pin each shard thread to a core (Linux)" };
+        var config = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        string? Setting(string name, string env) => Environment.GetEnvironmentVariable(env) ?? config[$"Basalt:{name}"];
+
+        var defaults = new ServerOptions();
+        var port = new Option<int>("--port") { Description = "Port of the DynamoDB JSON API (env BASALT_PORT)", DefaultValueFactory = _ => int.TryParse(Setting("Port", "BASALT_PORT"), out int p) ? p : defaults.Port };
+        var listen = new Option<string>("--listen-address") { Description = "Address to listen on (env BASALT_LISTEN_ADDRESS)", DefaultValueFactory = _ => Setting("ListenAddress", "BASALT_LISTEN_ADDRESS") ?? defaults.ListenAddress };
+        var dataDir = new Option<string>("--data-dir") { Description = "Data folder (env BASALT_DATA_DIR)", DefaultValueFactory = _ => Setting("DataDir", "BASALT_DATA_DIR") ?? defaults.DataDir };
+        var inMemory = new Option<bool>("--in-memory") { Description = "Keep all data in memory, no files (env BASALT_IN_MEMORY)", DefaultValueFactory = _ => bool.TryParse(Setting("InMemory", "BASALT_IN_MEMORY"), out bool m) && m };
+        var durability = new Option<string>("--durability") { Description = "sync | group | async (env BASALT_DURABILITY)", DefaultValueFactory = _ => Setting("Durability", "BASALT_DURABILITY") ?? "sync" };
+        var shards = new Option<int?>("--shards") { Description = "Shard threads (default: one per core; fixed per data folder) (env BASALT_SHARDS)", DefaultValueFactory = _ => int.TryParse(Setting("Shards", "BASALT_SHARDS"), out int s) ? s : null };
+        var pin = new Option<bool>("--pin-threads") { Description = "Pin each shard thread to a core (Linux) (env BASALT_PIN_THREADS)", DefaultValueFactory = _ => bool.TryParse(Setting("PinThreads", "BASALT_PIN_THREADS"), out bool b) && b };
         var exitAfterOpen = new Option<bool>("--exit-after-open") { Description = "Open and recover the data folder, print its state, and exit" };
-        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { dataDir, durability, shards, pin, exitAfterOpen };
+        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, exitAfterOpen };
         root.SetAction(parse =>
         {
             if (!Enum.TryParse<Durability>(parse.GetValue(durability), ignoreCase: true, out var mode))
             {
-                Console.Error.WriteLine($"basalt: --durability must be sync, group or async");
+                Console.Error.WriteLine("basalt: --durability must be sync, group or async");
                 return 2;
             }
-            var options = new StorageOptions
+            if (parse.GetValue(port) is < 0 or > 65535)
             {
-                Directory = Path.GetFullPath(parse.GetValue(dataDir)!),
+                Console.Error.WriteLine("basalt: --port must be within 0..65535");
+                return 2;
+            }
+            var options = new ServerOptions
+            {
+                Port = parse.GetValue(port),
+                ListenAddress = parse.GetValue(listen)!,
+                DataDir = parse.GetValue(dataDir)!,
+                InMemory = parse.GetValue(inMemory),
                 Durability = mode,
                 Shards = parse.GetValue(shards),
                 PinThreads = parse.GetValue(pin),
             };
-            return Run(options, parse.GetValue(exitAfterOpen));
+            return RunAsync(options, parse.GetValue(exitAfterOpen)).GetAwaiter().GetResult();
         });
         return root.Parse(args).Invoke();
     }
 
-    private static int Run(StorageOptions options, bool exitAfterOpen)
+    private static async Task<int> RunAsync(ServerOptions options, bool exitAfterOpen)
     {
-        StorageEngine engine;
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        var server = new BasaltServer(options with { Port = exitAfterOpen ? 0 : options.Port }, loggers);
         try
         {
-            engine = StorageEngine.Open(options);
+            await server.StartAsync();
         }
         catch (StorageException e)
         {
-            Console.Error.WriteLine($"basalt: cannot open {options.Directory}: {e.Error}: {e.Message}");
+            Console.Error.WriteLine($"basalt: cannot open {(options.InMemory ? "the in-memory store" : options.DataDir)}: {e.Error}: {e.Message}");
             return 1;
         }
-        using (engine)
+        catch (IOException e)
         {
-            var m = engine.ShardMetrics;
-            Console.WriteLine($"basalt: data folder {engine.Directory}, {engine.ShardCount} shards, durability {engine.Durability}, " +
-                              $"recovered {m.Sum(x => x.RecoveredEntries)} log entries in {m.Max(x => x.RecoveryMs)} ms");
+            Console.Error.WriteLine($"basalt: cannot listen on {options.ListenAddress}:{options.Port}: {e.Message}");
+            return 1;
+        }
+        await using (server)
+        {
+            string where = options.InMemory ? "in memory" : $"data folder {Path.GetFullPath(options.DataDir)}";
+            Console.WriteLine($"basalt: {where}, durability {options.Durability}");
             if (exitAfterOpen) return 0;
-            using var stop = new ManualResetEventSlim();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
-            Console.WriteLine("basalt: running; Ctrl-C stops");
-            stop.Wait();
+            Console.WriteLine($"basalt: DynamoDB API on {server.Endpoint} (aws --endpoint-url {server.Endpoint}); Ctrl-C stops");
+            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+            await stop.Task;
             Console.WriteLine("basalt: shutting down");
         }
         Console.WriteLine("basalt: stopped cleanly");

@@ -1,0 +1,96 @@
+using System.Net;
+using Basalt.Engine.Database;
+using Basalt.Engine.Storage;
+using Basalt.Engine.Storage.Vfs;
+using Basalt.Server.DynamoApi;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Basalt.Server;
+
+// One running server: the database it opened and the Kestrel host that serves DynamoDB's JSON API over it.
+// StartAsync opens (and recovers) the data folder, then listens; StopAsync stops accepting, lets in-flight
+// requests finish (Kestrel's graceful shutdown), then closes the database (the WAL is synced, files closed).
+// Program runs one from the command line; tests start one in process on a free port.
+public sealed class BasaltServer : IAsyncDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly ILoggerFactory? _loggerFactory;
+    private BasaltDatabase? _database;
+    private WebApplication? _app;
+
+    public BasaltServer(ServerOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options;
+        _loggerFactory = loggerFactory;
+    }
+
+    public BasaltDatabase Database => _database ?? throw new InvalidOperationException("the server is not started");
+
+    // The port it listens on (the one chosen when ServerOptions.Port was 0).
+    public int Port { get; private set; }
+
+    public Uri Endpoint => new($"http://{_options.ListenAddress}:{Port}");
+
+    public async Task StartAsync(CancellationToken cancel = default)
+    {
+        if (_app is not null) throw new InvalidOperationException("the server is already started");
+        var storage = new StorageOptions
+        {
+            Directory = _options.InMemory ? "/basalt-data" : Path.GetFullPath(_options.DataDir),
+            FileSystem = _options.InMemory ? new MemoryFileSystem() : RealFileSystem.Instance,
+            Durability = _options.Durability,
+            Shards = _options.Shards,
+            PinThreads = _options.PinThreads,
+        };
+        _database = BasaltDatabase.Open(storage);
+        try
+        {
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            {
+                kestrel.Listen(IPAddress.Parse(_options.ListenAddress), _options.Port);
+                kestrel.AddServerHeader = false;
+                // Bodies are read whole and bounded by the handler (16 MB, DynamoDB's request limit); Kestrel's own
+                // 30 MB default is above that, so the handler's check is the one that answers.
+                kestrel.Limits.MaxRequestBodySize = DynamoApiHandler.RequestBytesMax + 1;
+            });
+            if (_loggerFactory is not null) builder.Services.AddSingleton(_loggerFactory);
+            builder.Services.AddLogging();
+            var app = builder.Build();
+            var handler = new DynamoApiHandler(_database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Basalt.DynamoApi"));
+            app.Run(handler.HandleAsync);
+            await app.StartAsync(cancel);
+            _app = app;
+            var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+            Port = new Uri(address).Port;
+        }
+        catch
+        {
+            await _database.DisposeAsync();
+            _database = null;
+            throw;
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancel = default)
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync(cancel);
+            await app.DisposeAsync();
+        }
+        if (_database is { } db)
+        {
+            _database = null;
+            await db.DisposeAsync();
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+}

@@ -1,0 +1,281 @@
+using System.Buffers;
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Basalt.Engine.Database;
+using Basalt.Engine.Expressions;
+using Basalt.Engine.Model;
+using Basalt.Engine;
+using Basalt.Engine.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Basalt.Server.DynamoApi;
+
+// DynamoDB's JSON 1.0 protocol over HTTP: `POST /` with `X-Amz-Target: DynamoDB_20120810.<Operation>` and a JSON
+// body; the answer is JSON with `x-amzn-RequestId` and `x-amz-crc32` (the CRC-32 of the body, which the SDKs
+// verify). One instance per server, called concurrently by Kestrel; it holds no per-request state.
+//
+// The wire rules before an operation runs, as DynamoDB answers them (dynalite's transcription of DynamoDB's
+// answers is the reference where AWS documents nothing):
+// - a body over 16 MB: HTTP 413 with an empty body;
+// - not a POST, or a body with a content type other than application/x-amz-json-1.0 or application/json: HTTP 404
+//   with the body `<UnknownOperationException/>` and a newline;
+// - a body that is not JSON, or no body: 400 SerializationException;
+// - a target that is not DynamoDB_20120810 (or DynamoDB_20111205) and a known operation: 400
+//   UnknownOperationException, also for DynamoDB operations Basalt does not implement yet, which clients and test
+//   suites read as "not supported".
+// Error bodies: `{"__type": "<namespace>#<Type>", "message": "..."}`, ValidationException in
+// com.amazon.coral.validate, the service's own errors in com.amazonaws.dynamodb.v20120810, the protocol's in
+// com.amazon.coral.service. Signatures are not checked (as DynamoDB Local by default).
+//
+// Not yet here (docs/compatibility.md): the direct wire-to-item-encoding path for GetItem and PutItem (requests go
+// through the embedded API's managed request types), --auth, /metrics.
+internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger)
+{
+    // DynamoDB's largest request (BatchWriteItem's 16 MB).
+    public const int RequestBytesMax = 16 * 1024 * 1024;
+
+    private const string ValidationType = "com.amazon.coral.validate#ValidationException";
+    private const string ServicePrefix = "com.amazonaws.dynamodb.v20120810#";
+    private const string SerializationType = "com.amazon.coral.service#SerializationException";
+    private const string UnknownOperationType = "com.amazon.coral.service#UnknownOperationException";
+    private const string JsonContentType = "application/x-amz-json-1.0";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (request.ContentLength > RequestBytesMax)
+        {
+            response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return;
+        }
+        byte[]? rented = null;
+        try
+        {
+            int length;
+            (rented, length) = await ReadBodyAsync(request, context.RequestAborted);
+            if (length < 0)
+            {
+                response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return;
+            }
+            response.Headers["x-amzn-RequestId"] = NewRequestId();
+            string? contentType = MediaType(request.ContentType);
+            if (!HttpMethods.IsPost(request.Method) || (length > 0 && contentType is not (JsonContentType or "application/json")))
+            {
+                await WriteUnknownOperationPageAsync(response);
+                return;
+            }
+            response.ContentType = contentType ?? JsonContentType;
+            var body = new ReadOnlyMemory<byte>(rented, 0, length);
+            await DispatchAsync(context, request.Headers["X-Amz-Target"].ToString(), body);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private async Task DispatchAsync(HttpContext context, string target, ReadOnlyMemory<byte> body)
+    {
+        int dot = target.IndexOf('.');
+        string api = dot < 0 ? "" : target[..dot];
+        string operation = dot < 0 ? "" : target[(dot + 1)..];
+        if (api is not ("DynamoDB_20120810" or "DynamoDB_20111205") || !IsImplemented(operation))
+        {
+            await WriteErrorAsync(context.Response, 400, UnknownOperationType, message: null);
+            return;
+        }
+        if (body.IsEmpty)
+        {
+            await WriteErrorAsync(context.Response, 400, SerializationType, message: null);
+            return;
+        }
+        var output = new ArrayBufferWriter<byte>(1024);
+        try
+        {
+            using (var json = new Utf8JsonWriter(output))
+                await RunAsync(operation, body, json);
+        }
+        catch (Exception e)
+        {
+            await WriteExceptionAsync(context.Response, operation, e);
+            return;
+        }
+        await WriteBodyAsync(context.Response, 200, output.WrittenMemory);
+    }
+
+    private static bool IsImplemented(string operation) => operation is "CreateTable" or "DescribeTable" or "ListTables"
+        or "UpdateTable" or "DeleteTable" or "PutItem" or "GetItem" or "DeleteItem" or "UpdateItem" or "Query" or "Scan"
+        or "BatchGetItem" or "BatchWriteItem";
+
+    private async ValueTask RunAsync(string operation, ReadOnlyMemory<byte> body, Utf8JsonWriter json)
+    {
+        switch (operation)
+        {
+            case "PutItem":
+                ResponseWriter.PutItem(json, await database.PutItemAsync(RequestReader.PutItem(body.Span)));
+                break;
+            case "GetItem":
+                ResponseWriter.GetItem(json, database.GetItem(RequestReader.GetItem(body.Span)));
+                break;
+            case "DeleteItem":
+                ResponseWriter.DeleteItem(json, await database.DeleteItemAsync(RequestReader.DeleteItem(body.Span)));
+                break;
+            case "UpdateItem":
+                ResponseWriter.UpdateItem(json, await database.UpdateItemAsync(RequestReader.UpdateItem(body.Span)));
+                break;
+            case "Query":
+            {
+                var request = RequestReader.Query(body.Span);
+                ResponseWriter.Query(json, database.Query(request), countOnly: request.Select == Select.Count);
+                break;
+            }
+            case "Scan":
+            {
+                var request = RequestReader.Scan(body.Span);
+                ResponseWriter.Scan(json, database.Scan(request), countOnly: request.Select == Select.Count);
+                break;
+            }
+            case "BatchGetItem":
+                ResponseWriter.BatchGetItem(json, database.BatchGetItem(RequestReader.BatchGetItem(body.Span)));
+                break;
+            case "BatchWriteItem":
+                ResponseWriter.BatchWriteItem(json, await database.BatchWriteItemAsync(RequestReader.BatchWriteItem(body.Span)));
+                break;
+            case "CreateTable":
+                ResponseWriter.CreateTable(json, await database.CreateTableAsync(RequestReader.CreateTable(body.Span)));
+                break;
+            case "DescribeTable":
+                ResponseWriter.DescribeTable(json, database.DescribeTable(RequestReader.DescribeTable(body.Span)));
+                break;
+            case "ListTables":
+                ResponseWriter.ListTables(json, database.ListTables(RequestReader.ListTables(body.Span)));
+                break;
+            case "UpdateTable":
+                ResponseWriter.UpdateTable(json, await database.UpdateTableAsync(RequestReader.UpdateTable(body.Span)));
+                break;
+            case "DeleteTable":
+                ResponseWriter.DeleteTable(json, await database.DeleteTableAsync(RequestReader.DeleteTable(body.Span)));
+                break;
+            default:
+                throw new InvalidOperationException($"operation {operation} passed IsImplemented but has no case");
+        }
+    }
+
+    // DynamoDB's error for each exception the engine and the codec throw. Anything else is a bug or an operating
+    // failure: HTTP 500 InternalServerError (logged), never a dropped connection.
+    private async Task WriteExceptionAsync(HttpResponse response, string operation, Exception e)
+    {
+        switch (e)
+        {
+            case ValidationException or ItemValidationException or ExpressionException:
+                await WriteErrorAsync(response, 400, ValidationType, e.Message);
+                return;
+            case ConditionalCheckFailedException failed:
+                await WriteErrorAsync(response, 400, ServicePrefix + failed.ErrorType, failed.Message, failed.Item);
+                return;
+            case DynamoDbException dynamo:
+                await WriteErrorAsync(response, 400, ServicePrefix + dynamo.ErrorType, dynamo.Message);
+                return;
+            case SerializationException serialization:
+                await WriteErrorAsync(response, 400, SerializationType, serialization.Message);
+                return;
+            case StorageException storage:
+                logger.LogError(storage, "{Operation} failed in storage: {Error}", operation, storage.Error);
+                await WriteErrorAsync(response, 500, ServicePrefix + "InternalServerError", $"Internal server error: {storage.Message}");
+                return;
+            default:
+                logger.LogError(e, "{Operation} failed", operation);
+                await WriteErrorAsync(response, 500, ServicePrefix + "InternalServerError", "Internal server error");
+                return;
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpResponse response, int status, string type, string? message,
+        IReadOnlyDictionary<string, AttributeValue>? item = null)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(output))
+        {
+            json.WriteStartObject();
+            json.WriteString("__type", type);
+            if (message is not null) json.WriteString("message", message);
+            if (item is not null)
+            {
+                json.WritePropertyName("Item");
+                AttributeValueJson.WriteItem(json, item);
+            }
+            json.WriteEndObject();
+        }
+        return WriteBodyAsync(response, status, output.WrittenMemory);
+    }
+
+    private static async Task WriteBodyAsync(HttpResponse response, int status, ReadOnlyMemory<byte> body)
+    {
+        response.StatusCode = status;
+        response.Headers["x-amz-crc32"] = Crc32.HashToUInt32(body.Span).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body);
+    }
+
+    private static async Task WriteUnknownOperationPageAsync(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status404NotFound;
+        await WriteBodyAsync(response, 404, "<UnknownOperationException/>\n"u8.ToArray());
+    }
+
+    // The whole body in one pooled array; length -1 when it is over RequestBytesMax (chunked bodies have no
+    // Content-Length to check up front).
+    private static async Task<(byte[]? Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancel)
+    {
+        int capacity = (int)Math.Min(request.ContentLength ?? 4096, RequestBytesMax);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > RequestBytesMax) return (buffer, -1);
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, RequestBytesMax + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                int read = await request.Body.ReadAsync(buffer.AsMemory(length), cancel);
+                if (read == 0) break;
+                length += read;
+                if (length > RequestBytesMax) return (buffer, -1);
+            }
+            return (buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static string? MediaType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType)) return null;
+        int semicolon = contentType.IndexOf(';');
+        return (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
+    }
+
+    // 52 characters of [A-Z0-9], as DynamoDB's request ids look.
+    private static string NewRequestId()
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        return string.Create(52, 0, static (chars, _) =>
+        {
+            Span<byte> random = stackalloc byte[52];
+            RandomNumberGenerator.Fill(random);
+            for (int i = 0; i < chars.Length; i++) chars[i] = alphabet[random[i] % alphabet.Length];
+        });
+    }
+}

@@ -1,0 +1,314 @@
+using Basalt.Engine.Database;
+using Basalt.Engine.Model;
+
+namespace Basalt.Server.DynamoApi;
+
+// DynamoDB's JSON 1.0 request bodies (X-Amz-Target: DynamoDB_20120810.<Operation>) into the engine's request types.
+// Stateless; any thread. Each method reads one UTF-8 body with a Utf8JsonReader (ShapeReader), in one pass, no DOM.
+//
+// Faithful, not validating: an absent (or null) member stays null, an empty one stays empty, and every check the
+// engine makes (table name, key schema, limits, expressions, legacy parameter rules) is left to it. The wire layer
+// refuses only what the engine's types cannot carry: JSON of the wrong type (SerializationException), enum strings
+// outside DynamoDB's value set, null members of nested structures the engine models as non-null (KeySchemaElement,
+// AttributeDefinition, ProvisionedThroughput), and attribute values with no type, two types or NULL false
+// (ValidationException, DynamoDB's messages; see ShapeReader and AttributeValueJson). Unknown members are skipped, as
+// DynamoDB skips them, and so are members DynamoDB has but the engine does not (listed per operation).
+//
+// Member names are matched as UTF-8 literals against the reader's token, so a member costs no string; strings are
+// made only for values the engine types hold (names, expressions, attribute names and values).
+internal static partial class RequestReader
+{
+    // ---- table operations ----
+
+    // Not read (the engine has no such members yet): LocalSecondaryIndexes, GlobalSecondaryIndexes,
+    // StreamSpecification, SSESpecification, Tags, TableClass, DeletionProtectionEnabled, OnDemandThroughput,
+    // WarmThroughput, ResourcePolicy.
+    public static CreateTableRequest CreateTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
+    {
+        var request = new CreateTableRequest();
+        while (r.NextMember())
+        {
+            if (r.Is("TableName"u8)) request.TableName = r.String();
+            else if (r.Is("KeySchema"u8)) request.KeySchema = KeySchema(ref r);
+            else if (r.Is("AttributeDefinitions"u8)) request.AttributeDefinitions = AttributeDefinitions(ref r);
+            else if (r.Is("BillingMode"u8)) request.BillingMode = r.Enum(WireEnums.BillingMode, "billingMode");
+            else if (r.Is("ProvisionedThroughput"u8)) request.ProvisionedThroughput = ProvisionedThroughput(ref r);
+            else r.Skip();
+        }
+        return request;
+    });
+
+    public static DescribeTableRequest DescribeTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
+    {
+        var request = new DescribeTableRequest();
+        while (r.NextMember())
+        {
+            if (r.Is("TableName"u8)) request.TableName = r.String();
+            else r.Skip();
+        }
+        return request;
+    });
+
+    public static ListTablesRequest ListTables(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
+    {
+        var request = new ListTablesRequest();
+        while (r.NextMember())
+        {
+            if (r.Is("ExclusiveStartTableName"u8)) request.ExclusiveStartTableName = r.String();
+            else if (r.Is("Limit"u8)) request.Limit = r.Integer();
+            else r.Skip();
+        }
+        return request;
+    });
+
+    // Not read (the engine has no such members yet): AttributeDefinitions, GlobalSecondaryIndexUpdates,
+    // StreamSpecification, SSESpecification, ReplicaUpdates, TableClass, DeletionProtectionEnabled,
+    // OnDemandThroughput, WarmThroughput, MultiRegionConsistency.
+    public static UpdateTableRequest UpdateTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
+    {
+        var request = new UpdateTableRequest();
+        while (r.NextMember())
+        {
+            if (r.Is("TableName"u8)) request.TableName = r.String();
+            else if (r.Is("BillingMode"u8)) request.BillingMode = r.Enum(WireEnums.BillingMode, "billingMode");
+            else if (r.Is("ProvisionedThroughput"u8)) request.ProvisionedThroughput = ProvisionedThroughput(ref r);
+            else r.Skip();
+        }
+        return request;
+    });
+
+    public static DeleteTableRequest DeleteTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
+    {
+        var request = new DeleteTableRequest();
+        while (r.NextMember())
+        {
+            if (r.Is("TableName"u8)) request.TableName = r.String();
+            else r.Skip();
+        }
+        return request;
+    });
+
+    // [{AttributeName, KeyType}]. Both members are required ("Value null at 'keySchema.1.member.keyType' ..."; the
+    // index is 1-based, as in DynamoDB's paths). A null element is refused the same way at 'keySchema.<i>.member'.
+    private static List<KeySchemaElement>? KeySchema(ref ShapeReader r)
+    {
+        if (!r.BeginList()) return null;
+        var elements = new List<KeySchemaElement>(2);
+        int index = 0;
+        while (r.NextElement())
+        {
+            string position = (++index).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!r.CurrentIsStructure())
+            {
+                r.NotNull("keySchema.", position, ".member");
+                continue;
+            }
+            string? name = null;
+            KeyType? type = null;
+            bool typeSent = false;
+            while (r.NextMember())
+            {
+                if (r.Is("AttributeName"u8)) name = r.String();
+                else if (r.Is("KeyType"u8))
+                {
+                    type = r.Enum(WireEnums.KeyType, "keySchema.", position, ".member.keyType");
+                    typeSent |= type is not null || r.Token != System.Text.Json.JsonTokenType.Null;
+                }
+                else r.Skip();
+            }
+            if (name is null) r.NotNull("keySchema.", position, ".member.attributeName");
+            if (!typeSent) r.NotNull("keySchema.", position, ".member.keyType");
+            if (name is not null && type is not null) elements.Add(new KeySchemaElement(name, type.Value));
+        }
+        return elements;
+    }
+
+    // [{AttributeName, AttributeType}], both required, as KeySchema.
+    private static List<AttributeDefinition>? AttributeDefinitions(ref ShapeReader r)
+    {
+        if (!r.BeginList()) return null;
+        var definitions = new List<AttributeDefinition>(2);
+        int index = 0;
+        while (r.NextElement())
+        {
+            string position = (++index).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!r.CurrentIsStructure())
+            {
+                r.NotNull("attributeDefinitions.", position, ".member");
+                continue;
+            }
+            string? name = null;
+            ScalarAttributeType? type = null;
+            bool typeSent = false;
+            while (r.NextMember())
+            {
+                if (r.Is("AttributeName"u8)) name = r.String();
+                else if (r.Is("AttributeType"u8))
+                {
+                    type = r.Enum(WireEnums.AttributeType, "attributeDefinitions.", position, ".member.attributeType");
+                    typeSent |= type is not null || r.Token != System.Text.Json.JsonTokenType.Null;
+                }
+                else r.Skip();
+            }
+            if (name is null) r.NotNull("attributeDefinitions.", position, ".member.attributeName");
+            if (!typeSent) r.NotNull("attributeDefinitions.", position, ".member.attributeType");
+            if (name is not null && type is not null) definitions.Add(new AttributeDefinition(name, type.Value));
+        }
+        return definitions;
+    }
+
+    // {ReadCapacityUnits, WriteCapacityUnits}, both required (the engine checks that they are at least 1).
+    private static ProvisionedThroughput? ProvisionedThroughput(ref ShapeReader r)
+    {
+        if (!r.BeginStructure()) return null;
+        long? read = null, write = null;
+        while (r.NextMember())
+        {
+            if (r.Is("ReadCapacityUnits"u8)) read = r.Long();
+            else if (r.Is("WriteCapacityUnits"u8)) write = r.Long();
+            else r.Skip();
+        }
+        if (read is null) r.NotNull("provisionedThroughput.readCapacityUnits");
+        if (write is null) r.NotNull("provisionedThroughput.writeCapacityUnits");
+        return read is null || write is null ? null : new ProvisionedThroughput(read.Value, write.Value);
+    }
+
+    // ---- members shared by the item and read operations ----
+
+    // ExpressionAttributeNames: placeholder -> name. A null name is dropped (an absent entry).
+    private static Dictionary<string, string>? StringMap(ref ShapeReader r)
+    {
+        if (!r.BeginMap()) return null;
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (r.NextMember())
+        {
+            string key = r.MemberName();
+            if (r.String() is string value) map[key] = value;
+        }
+        return map;
+    }
+
+    // AttributesToGet. A null element stays null: the engine refuses it with DynamoDB's message.
+    private static List<string>? StringList(ref ShapeReader r)
+    {
+        if (!r.BeginList()) return null;
+        var list = new List<string>();
+        while (r.NextElement()) list.Add(r.CurrentString()!);
+        return list;
+    }
+
+    private static Dictionary<string, AttributeValue>? ExpressionValues(ref ShapeReader r)
+    {
+        r.Context = ValueContext.ExpressionValues;
+        var values = AttributeValueJson.ReadMap(ref r);
+        r.Context = ValueContext.Plain;
+        r.ContextKey = null;
+        return values;
+    }
+
+    private static Dictionary<string, AttributeValue>? StartKey(ref ShapeReader r)
+    {
+        r.Context = ValueContext.StartKey;
+        var key = AttributeValueJson.ReadMap(ref r);
+        r.Context = ValueContext.Plain;
+        return key;
+    }
+
+    // AttributeValueList of a legacy condition.
+    private static List<AttributeValue>? ValueList(ref ShapeReader r)
+    {
+        if (!r.BeginList()) return null;
+        var list = new List<AttributeValue>(2);
+        while (r.NextElement()) list.Add(AttributeValueJson.ReadCurrentValue(ref r));
+        return list;
+    }
+
+    // Expected: name -> {Value, Exists, ComparisonOperator, AttributeValueList}. A null entry stays null (the engine
+    // reads it as an empty condition and refuses it with DynamoDB's message).
+    private static Dictionary<string, ExpectedAttributeValue>? Expected(ref ShapeReader r)
+    {
+        if (!r.BeginMap()) return null;
+        var expected = new Dictionary<string, ExpectedAttributeValue>(StringComparer.Ordinal);
+        while (r.NextMember())
+        {
+            string name = r.MemberName();
+            if (!r.BeginStructure())
+            {
+                expected[name] = null!;
+                continue;
+            }
+            var entry = new ExpectedAttributeValue();
+            while (r.NextMember())
+            {
+                if (r.Is("Value"u8)) entry.Value = OptionalValue(ref r);
+                else if (r.Is("Exists"u8)) entry.Exists = r.Boolean();
+                else if (r.Is("ComparisonOperator"u8))
+                    entry.ComparisonOperator = r.Enum(WireEnums.ComparisonOperator, "expected.", name, ".member.comparisonOperator");
+                else if (r.Is("AttributeValueList"u8)) entry.AttributeValueList = ValueList(ref r);
+                else r.Skip();
+            }
+            expected[name] = entry;
+        }
+        return expected;
+    }
+
+    // KeyConditions, QueryFilter, ScanFilter: name -> {ComparisonOperator, AttributeValueList}; `member` is the
+    // parameter's name in DynamoDB's paths ("keyConditions.").
+    private static Dictionary<string, LegacyCondition>? Conditions(ref ShapeReader r, string member)
+    {
+        if (!r.BeginMap()) return null;
+        var conditions = new Dictionary<string, LegacyCondition>(StringComparer.Ordinal);
+        while (r.NextMember())
+        {
+            string name = r.MemberName();
+            if (!r.BeginStructure())
+            {
+                conditions[name] = null!;
+                continue;
+            }
+            var condition = new LegacyCondition();
+            while (r.NextMember())
+            {
+                if (r.Is("ComparisonOperator"u8))
+                    condition.ComparisonOperator = r.Enum(WireEnums.ComparisonOperator, member, name, ".member.comparisonOperator");
+                else if (r.Is("AttributeValueList"u8)) condition.AttributeValueList = ValueList(ref r);
+                else r.Skip();
+            }
+            conditions[name] = condition;
+        }
+        return conditions;
+    }
+
+    // AttributeUpdates: name -> {Value, Action}.
+    private static Dictionary<string, AttributeValueUpdate>? AttributeUpdates(ref ShapeReader r)
+    {
+        if (!r.BeginMap()) return null;
+        var updates = new Dictionary<string, AttributeValueUpdate>(StringComparer.Ordinal);
+        while (r.NextMember())
+        {
+            string name = r.MemberName();
+            if (!r.BeginStructure())
+            {
+                updates[name] = null!;
+                continue;
+            }
+            var update = new AttributeValueUpdate();
+            while (r.NextMember())
+            {
+                if (r.Is("Value"u8)) update.Value = OptionalValue(ref r);
+                else if (r.Is("Action"u8)) update.Action = r.Enum(WireEnums.AttributeAction, "attributeUpdates.", name, ".member.action");
+                else r.Skip();
+            }
+            updates[name] = update;
+        }
+        return updates;
+    }
+
+    // A structure member holding one attribute value, where JSON null means the member is absent (Expected.Value,
+    // AttributeValueUpdate.Value) rather than an empty value.
+    private static AttributeValue? OptionalValue(ref ShapeReader r)
+    {
+        r.Advance();
+        return r.Token == System.Text.Json.JsonTokenType.Null ? null : AttributeValueJson.ReadCurrentValue(ref r);
+    }
+}

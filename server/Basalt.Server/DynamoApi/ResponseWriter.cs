@@ -1,0 +1,318 @@
+using System.Text.Json;
+using Basalt.Engine.Database;
+using Basalt.Engine.Model;
+
+namespace Basalt.Server.DynamoApi;
+
+// The engine's responses as DynamoDB's JSON 1.0 response bodies. Each method writes one whole object; a member the
+// engine leaves null is omitted, as DynamoDB omits absent members (GetItem of a missing item is {}). Stateless; any
+// thread; writes into the caller's Utf8JsonWriter.
+//
+// DynamoDB members the engine's types do not carry, and so never written yet: TableDescription's
+// LocalSecondaryIndexes, GlobalSecondaryIndexes, StreamSpecification, LatestStreamLabel, LatestStreamArn, SSEDescription,
+// TableClassSummary, DeletionProtectionEnabled (DynamoDB now always sends it, false by default), OnDemandThroughput,
+// WarmThroughput, Replicas, RestoreSummary, ArchivalSummary; ItemCollectionMetrics of the item writes and
+// BatchWriteItem (DynamoDB sends them only for tables with local secondary indexes).
+internal static class ResponseWriter
+{
+    // ---- table operations ----
+
+    public static void CreateTable(Utf8JsonWriter w, CreateTableResponse r)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("TableDescription"u8);
+        WriteTableDescription(w, r.TableDescription);
+        w.WriteEndObject();
+    }
+
+    public static void DescribeTable(Utf8JsonWriter w, DescribeTableResponse r)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("Table"u8);
+        WriteTableDescription(w, r.Table);
+        w.WriteEndObject();
+    }
+
+    public static void ListTables(Utf8JsonWriter w, ListTablesResponse r)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("TableNames"u8);
+        for (int i = 0; i < r.TableNames.Count; i++) w.WriteStringValue(r.TableNames[i]);
+        w.WriteEndArray();
+        if (r.LastEvaluatedTableName is not null) w.WriteString("LastEvaluatedTableName"u8, r.LastEvaluatedTableName);
+        w.WriteEndObject();
+    }
+
+    public static void UpdateTable(Utf8JsonWriter w, UpdateTableResponse r)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("TableDescription"u8);
+        WriteTableDescription(w, r.TableDescription);
+        w.WriteEndObject();
+    }
+
+    public static void DeleteTable(Utf8JsonWriter w, DeleteTableResponse r)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("TableDescription"u8);
+        WriteTableDescription(w, r.TableDescription);
+        w.WriteEndObject();
+    }
+
+    // DynamoDB's TableDescription. Dates are JSON numbers of epoch seconds with the milliseconds as a fraction, as
+    // DynamoDB sends them (e.g. 1700000000.123).
+    public static void WriteTableDescription(Utf8JsonWriter w, TableDescription t)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("AttributeDefinitions"u8);
+        for (int i = 0; i < t.AttributeDefinitions.Count; i++)
+        {
+            var definition = t.AttributeDefinitions[i];
+            w.WriteStartObject();
+            w.WriteString("AttributeName"u8, definition.AttributeName);
+            w.WriteString("AttributeType"u8, definition.AttributeType.WireName());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("TableName"u8, t.TableName);
+        w.WriteStartArray("KeySchema"u8);
+        for (int i = 0; i < t.KeySchema.Count; i++)
+        {
+            var element = t.KeySchema[i];
+            w.WriteStartObject();
+            w.WriteString("AttributeName"u8, element.AttributeName);
+            w.WriteString("KeyType"u8, element.KeyType.WireName());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("TableStatus"u8, t.TableStatus.WireName());
+        WriteDate(w, "CreationDateTime"u8, t.CreationDateTime);
+        w.WriteStartObject("ProvisionedThroughput"u8);
+        var throughput = t.ProvisionedThroughput;
+        if (throughput.LastIncreaseDateTime is DateTimeOffset increased) WriteDate(w, "LastIncreaseDateTime"u8, increased);
+        if (throughput.LastDecreaseDateTime is DateTimeOffset decreased) WriteDate(w, "LastDecreaseDateTime"u8, decreased);
+        w.WriteNumber("NumberOfDecreasesToday"u8, throughput.NumberOfDecreasesToday);
+        w.WriteNumber("ReadCapacityUnits"u8, throughput.ReadCapacityUnits);
+        w.WriteNumber("WriteCapacityUnits"u8, throughput.WriteCapacityUnits);
+        w.WriteEndObject();
+        w.WriteNumber("TableSizeBytes"u8, t.TableSizeBytes);
+        w.WriteNumber("ItemCount"u8, t.ItemCount);
+        w.WriteString("TableArn"u8, t.TableArn);
+        w.WriteString("TableId"u8, t.TableId);
+        w.WriteStartObject("BillingModeSummary"u8);
+        w.WriteString("BillingMode"u8, t.BillingModeSummary.BillingMode.WireName());
+        if (t.BillingModeSummary.LastUpdateToPayPerRequestDateTime is DateTimeOffset switched)
+            WriteDate(w, "LastUpdateToPayPerRequestDateTime"u8, switched);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    // Epoch seconds, milliseconds as the fraction: decimal keeps the text exact ("1700000000.123", not a binary
+    // double's nearest neighbour).
+    private static void WriteDate(Utf8JsonWriter w, ReadOnlySpan<byte> name, DateTimeOffset date) =>
+        w.WriteNumber(name, date.ToUnixTimeMilliseconds() / 1000m);
+
+    // ---- item operations ----
+
+    public static void PutItem(Utf8JsonWriter w, PutItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity);
+
+    public static void GetItem(Utf8JsonWriter w, GetItemResponse r)
+    {
+        w.WriteStartObject();
+        if (r.Item is not null)
+        {
+            w.WritePropertyName("Item"u8);
+            AttributeValueJson.WriteItem(w, r.Item);
+        }
+        if (r.ConsumedCapacity is not null) WriteConsumedCapacity(w, r.ConsumedCapacity);
+        w.WriteEndObject();
+    }
+
+    public static void DeleteItem(Utf8JsonWriter w, DeleteItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity);
+
+    public static void UpdateItem(Utf8JsonWriter w, UpdateItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity);
+
+    private static void WriteAttributes(Utf8JsonWriter w, Dictionary<string, AttributeValue>? attributes, ConsumedCapacity? consumed)
+    {
+        w.WriteStartObject();
+        if (attributes is not null)
+        {
+            w.WritePropertyName("Attributes"u8);
+            AttributeValueJson.WriteItem(w, attributes);
+        }
+        if (consumed is not null) WriteConsumedCapacity(w, consumed);
+        w.WriteEndObject();
+    }
+
+    // ---- reads ----
+
+    // countOnly (Select COUNT): DynamoDB's response has no Items member.
+    public static void Query(Utf8JsonWriter w, QueryResponse r, bool countOnly) =>
+        WritePage(w, r.Items, r.Count, r.ScannedCount, r.LastEvaluatedKey, r.ConsumedCapacity, countOnly);
+
+    public static void Scan(Utf8JsonWriter w, ScanResponse r, bool countOnly) =>
+        WritePage(w, r.Items, r.Count, r.ScannedCount, r.LastEvaluatedKey, r.ConsumedCapacity, countOnly);
+
+    private static void WritePage(Utf8JsonWriter w, List<Dictionary<string, AttributeValue>> items, int count, int scannedCount,
+        Dictionary<string, AttributeValue>? lastEvaluatedKey, ConsumedCapacity? consumed, bool countOnly)
+    {
+        w.WriteStartObject();
+        if (!countOnly) WriteItems(w, "Items"u8, items);
+        w.WriteNumber("Count"u8, count);
+        w.WriteNumber("ScannedCount"u8, scannedCount);
+        if (lastEvaluatedKey is not null)
+        {
+            w.WritePropertyName("LastEvaluatedKey"u8);
+            AttributeValueJson.WriteItem(w, lastEvaluatedKey);
+        }
+        if (consumed is not null) WriteConsumedCapacity(w, consumed);
+        w.WriteEndObject();
+    }
+
+    private static void WriteItems(Utf8JsonWriter w, ReadOnlySpan<byte> name, List<Dictionary<string, AttributeValue>> items)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items) AttributeValueJson.WriteItem(w, item);
+        w.WriteEndArray();
+    }
+
+    // ---- batches ----
+
+    public static void BatchGetItem(Utf8JsonWriter w, BatchGetItemResponse r)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("Responses"u8);
+        foreach (var (table, items) in r.Responses)
+        {
+            w.WriteStartArray(table);
+            foreach (var item in items) AttributeValueJson.WriteItem(w, item);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("UnprocessedKeys"u8);
+        foreach (var (table, keys) in r.UnprocessedKeys)
+        {
+            w.WritePropertyName(table);
+            WriteKeysAndAttributes(w, keys);
+        }
+        w.WriteEndObject();
+        if (r.ConsumedCapacity is not null) WriteConsumedCapacityList(w, r.ConsumedCapacity);
+        w.WriteEndObject();
+    }
+
+    // One table's UnprocessedKeys entry, as the request gave it (so it can be sent again as it is).
+    private static void WriteKeysAndAttributes(Utf8JsonWriter w, KeysAndAttributes keys)
+    {
+        w.WriteStartObject();
+        if (keys.Keys is not null) WriteItems(w, "Keys"u8, keys.Keys);
+        if (keys.ProjectionExpression is not null) w.WriteString("ProjectionExpression"u8, keys.ProjectionExpression);
+        if (keys.ExpressionAttributeNames is not null)
+        {
+            w.WriteStartObject("ExpressionAttributeNames"u8);
+            foreach (var (placeholder, name) in keys.ExpressionAttributeNames) w.WriteString(placeholder, name);
+            w.WriteEndObject();
+        }
+        if (keys.ConsistentRead is bool consistent) w.WriteBoolean("ConsistentRead"u8, consistent);
+        if (keys.AttributesToGet is not null)
+        {
+            w.WriteStartArray("AttributesToGet"u8);
+            foreach (var name in keys.AttributesToGet) w.WriteStringValue(name);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    public static void BatchWriteItem(Utf8JsonWriter w, BatchWriteItemResponse r)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("UnprocessedItems"u8);
+        foreach (var (table, writes) in r.UnprocessedItems)
+        {
+            w.WriteStartArray(table);
+            foreach (var write in writes)
+            {
+                w.WriteStartObject();
+                if (write.PutRequest is { } put)
+                {
+                    w.WriteStartObject("PutRequest"u8);
+                    if (put.Item is not null)
+                    {
+                        w.WritePropertyName("Item"u8);
+                        AttributeValueJson.WriteItem(w, put.Item);
+                    }
+                    w.WriteEndObject();
+                }
+                if (write.DeleteRequest is { } delete)
+                {
+                    w.WriteStartObject("DeleteRequest"u8);
+                    if (delete.Key is not null)
+                    {
+                        w.WritePropertyName("Key"u8);
+                        AttributeValueJson.WriteItem(w, delete.Key);
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+        if (r.ConsumedCapacity is not null) WriteConsumedCapacityList(w, r.ConsumedCapacity);
+        w.WriteEndObject();
+    }
+
+    // ---- consumed capacity ----
+
+    private static void WriteConsumedCapacity(Utf8JsonWriter w, ConsumedCapacity c)
+    {
+        w.WritePropertyName("ConsumedCapacity"u8);
+        WriteConsumedCapacityObject(w, c);
+    }
+
+    // Batch operations return one ConsumedCapacity per table, as a list.
+    private static void WriteConsumedCapacityList(Utf8JsonWriter w, List<ConsumedCapacity> list)
+    {
+        w.WriteStartArray("ConsumedCapacity"u8);
+        foreach (var c in list) WriteConsumedCapacityObject(w, c);
+        w.WriteEndArray();
+    }
+
+    // {TableName, CapacityUnits, ReadCapacityUnits?, WriteCapacityUnits?, Table?, LocalSecondaryIndexes?,
+    // GlobalSecondaryIndexes?}; an index map is {name: Capacity}.
+    public static void WriteConsumedCapacityObject(Utf8JsonWriter w, ConsumedCapacity c)
+    {
+        w.WriteStartObject();
+        w.WriteString("TableName"u8, c.TableName);
+        w.WriteNumber("CapacityUnits"u8, c.CapacityUnits);
+        if (c.ReadCapacityUnits is double read) w.WriteNumber("ReadCapacityUnits"u8, read);
+        if (c.WriteCapacityUnits is double write) w.WriteNumber("WriteCapacityUnits"u8, write);
+        if (c.Table is not null)
+        {
+            w.WritePropertyName("Table"u8);
+            WriteCapacity(w, c.Table);
+        }
+        if (c.LocalSecondaryIndexes is not null) WriteIndexCapacities(w, "LocalSecondaryIndexes"u8, c.LocalSecondaryIndexes);
+        if (c.GlobalSecondaryIndexes is not null) WriteIndexCapacities(w, "GlobalSecondaryIndexes"u8, c.GlobalSecondaryIndexes);
+        w.WriteEndObject();
+    }
+
+    private static void WriteIndexCapacities(Utf8JsonWriter w, ReadOnlySpan<byte> name, Dictionary<string, Capacity> indexes)
+    {
+        w.WriteStartObject(name);
+        foreach (var (index, capacity) in indexes)
+        {
+            w.WritePropertyName(index);
+            WriteCapacity(w, capacity);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteCapacity(Utf8JsonWriter w, Capacity c)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("CapacityUnits"u8, c.CapacityUnits);
+        if (c.ReadCapacityUnits is double read) w.WriteNumber("ReadCapacityUnits"u8, read);
+        if (c.WriteCapacityUnits is double write) w.WriteNumber("WriteCapacityUnits"u8, write);
+        w.WriteEndObject();
+    }
+}

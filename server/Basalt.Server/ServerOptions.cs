@@ -1,0 +1,22 @@
+using Basalt.Engine.Storage;
+
+namespace Basalt.Server;
+
+// What the server runs with: where it listens, where its data lives and how durable writes are. Built by Program
+// from the command line, environment variables (BASALT_PORT, BASALT_DATA_DIR, ...) and appsettings.json, in that
+// order of precedence; tests build it directly.
+public sealed record ServerOptions
+{
+    public const int DefaultPort = 8000;
+
+    // 0 picks a free port (tests); BasaltServer.Port says which.
+    public int Port { get; init; } = DefaultPort;
+    public string DataDir { get; init; } = "./basalt-data";
+    // No files at all: the data lives in memory and is gone when the server stops (the cache-tier use).
+    public bool InMemory { get; init; }
+    public Durability Durability { get; init; } = Durability.Sync;
+    public int? Shards { get; init; }
+    public bool PinThreads { get; init; }
+    // Only 127.0.0.1 by default: exposing the API beyond the machine is a choice (there is no auth by default).
+    public string ListenAddress { get; init; } = "127.0.0.1";
+}
