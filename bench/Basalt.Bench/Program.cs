@@ -10,6 +10,7 @@ namespace Basalt.Bench;
 //   engine  the embedded storage engine side by side with a peer (RocksDB) in one run; Markdown + CSV + summary lines
 //   model   the embedded DynamoDB API side by side with LiteDB; Markdown + summary lines
 //   micro   BenchmarkDotNet micro-benchmarks; every argument after `micro` goes to BenchmarkSwitcher unchanged
+//   load    YCSB-style load over DynamoDB's JSON API: a running server, or Basalt's server vs dynalite
 // Exit codes: 0 success, 1 the run failed (a target error, a failed read verification, a hang), 2 bad arguments.
 public static class Program
 {
@@ -21,6 +22,7 @@ public static class Program
         root.Subcommands.Add(Compaction.CompactionBench.Create());
         root.Subcommands.Add(Model.ModelBench.Create());
         root.Subcommands.Add(Probe.WriteProbe.Create());
+        root.Subcommands.Add(Load.LoadBench.Create());
         return root.Parse(args).Invoke();
     }
 

@@ -7,7 +7,11 @@ namespace Basalt.Engine.Storage.Vfs;
 // as of its last SyncDirectory. Crash() throws away everything that was not made durable, exactly what
 // power loss does to a real disk (pessimistically: nothing unsynced survives).
 // Thread-safe with one coarse lock: it is a test device, not a hot path.
-public sealed class MemoryFileSystem : IFileSystem
+//
+// With crashable: false it is the server's --in-memory store instead: nothing is durable anyway, so Sync keeps no
+// copy (a crashable Sync copies the whole file, 72 MiB for a WAL, which made every acknowledged write in the server's
+// in-memory mode cost about 20 ms) and Crash is refused.
+public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
 {
     private sealed class Node
     {
@@ -17,6 +21,7 @@ public sealed class MemoryFileSystem : IFileSystem
         public long SyncedLength;
     }
 
+    private readonly bool _crashable = crashable;
     private readonly object _gate = new();
     private readonly Dictionary<string, Node> _live = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Node> _durable = new(StringComparer.Ordinal);
@@ -144,6 +149,7 @@ public sealed class MemoryFileSystem : IFileSystem
     // write into detached copies and never into what the restarted process sees.
     public void Crash()
     {
+        if (!_crashable) throw new InvalidOperationException("this memory file system was created with crashable: false");
         lock (_gate)
         {
             _live.Clear();
@@ -290,6 +296,7 @@ public sealed class MemoryFileSystem : IFileSystem
             lock (fs._gate)
             {
                 CheckAlive();
+                if (!fs._crashable) return;
                 node.SyncedData = node.Data.AsSpan(0, (int)node.Length).ToArray();
                 node.SyncedLength = node.Length;
             }

@@ -26,6 +26,23 @@ public class MemoryFileSystemTests
     }
 
     [Fact]
+    public void A_non_crashable_file_system_keeps_no_synced_copy_and_refuses_Crash()
+    {
+        var fs = new MemoryFileSystem(crashable: false);
+        fs.CreateDirectory("/d");
+        using (var f = fs.Create("/d/a"))
+        {
+            f.SetLength(1 << 20);
+            f.Write(0, "hello"u8);
+            f.Sync();
+            f.Write(5, " world"u8);
+            f.Sync();
+        }
+        Assert.Equal("hello world"u8.ToArray(), fs.ReadAll("/d/a").AsSpan(0, 11).ToArray());
+        Assert.Throws<InvalidOperationException>(fs.Crash);
+    }
+
+    [Fact]
     public void Rename_is_durable_only_after_directory_sync()
     {
         var fs = new MemoryFileSystem();

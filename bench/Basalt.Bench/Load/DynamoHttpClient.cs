@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Basalt.Bench.Load;
+
+// The load generator's DynamoDB target: DynamoDB's JSON protocol over pooled HTTP/1.1 connections, with request
+// bodies written by Utf8JsonWriter into a per-worker buffer, so that the client costs as little as it can and the
+// same on every server it drives. Requests carry a well-formed SigV4 Authorization header with a fixed signature:
+// Basalt (without --auth) and dynalite check its form, not its signature, so signing (an HMAC chain per request)
+// would only load the client. Thread-safe: workers share one instance; each has its own RequestBuffer.
+public sealed class DynamoHttpClient : IDisposable
+{
+    public const string Table = "usertable";
+    private static readonly MediaTypeHeaderValue JsonType = new("application/x-amz-json-1.0");
+    private const string Authorization =
+        "AWS4-HMAC-SHA256 Credential=basalt/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000";
+    private readonly HttpClient _http;
+
+    public DynamoHttpClient(Uri endpoint, int connections)
+    {
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connections,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        })
+        { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    // Per worker: the body under construction and the record's field values.
+    public sealed class RequestBuffer(int fieldCount, int fieldBytes, Random random)
+    {
+        public readonly ArrayBufferWriter<byte> Body = new(fieldCount * (fieldBytes + 16) + 128);
+        public readonly string[] Fields = Enumerable.Range(0, fieldCount).Select(_ => RandomText(random, fieldBytes)).ToArray();
+
+        private static string RandomText(Random random, int bytes)
+        {
+            const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+            return string.Create(bytes, random, static (span, r) => { for (int i = 0; i < span.Length; i++) span[i] = alphabet[r.Next(alphabet.Length)]; });
+        }
+    }
+
+    public async Task<(bool Ok, string? Error)> PutAsync(RequestBuffer buffer, string key, Random random)
+    {
+        // A new value for one field per put, so that successive puts of a key differ.
+        buffer.Fields[random.Next(buffer.Fields.Length)] = buffer.Fields[random.Next(buffer.Fields.Length)];
+        buffer.Body.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(buffer.Body))
+        {
+            json.WriteStartObject();
+            json.WriteString("TableName", Table);
+            json.WriteStartObject("Item");
+            WriteString(json, "key", key);
+            for (int i = 0; i < buffer.Fields.Length; i++) WriteString(json, FieldNames[i], buffer.Fields[i]);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        var (status, body) = await SendAsync("PutItem", buffer.Body.WrittenMemory);
+        return status == HttpStatusCode.OK ? (true, null) : (false, $"PutItem: HTTP {(int)status} {body}");
+    }
+
+    // Ok only when the item exists (every read is of a loaded or inserted key).
+    public async Task<(bool Ok, string? Error)> GetAsync(RequestBuffer buffer, string key)
+    {
+        buffer.Body.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(buffer.Body))
+        {
+            json.WriteStartObject();
+            json.WriteString("TableName", Table);
+            json.WriteStartObject("Key");
+            WriteString(json, "key", key);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        var (status, body) = await SendAsync("GetItem", buffer.Body.WrittenMemory);
+        if (status != HttpStatusCode.OK) return (false, $"GetItem: HTTP {(int)status} {body}");
+        return body.Contains("\"Item\"", StringComparison.Ordinal) ? (true, null) : (false, $"GetItem: no item for {key}");
+    }
+
+    public async Task CreateTableAsync()
+    {
+        var (status, body) = await SendAsync("CreateTable", Encoding.UTF8.GetBytes(
+            $$$"""{"TableName":"{{{Table}}}","KeySchema":[{"AttributeName":"key","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"key","AttributeType":"S"}],"ProvisionedThroughput":{"ReadCapacityUnits":10000,"WriteCapacityUnits":10000}}"""));
+        if (status != HttpStatusCode.OK) throw new InvalidOperationException($"CreateTable: HTTP {(int)status} {body}");
+        // A table may start CREATING (dynalite: for half a second); wait until it is ACTIVE.
+        for (int i = 0; i < 200; i++)
+        {
+            var (s, d) = await SendAsync("DescribeTable", Encoding.UTF8.GetBytes($$"""{"TableName":"{{Table}}"}"""));
+            if (s == HttpStatusCode.OK && d.Contains("\"ACTIVE\"", StringComparison.Ordinal)) return;
+            await Task.Delay(50);
+        }
+        throw new InvalidOperationException("CreateTable: the table did not become ACTIVE within 10 s");
+    }
+
+    public async Task<(HttpStatusCode Status, string Body)> SendAsync(string operation, ReadOnlyMemory<byte> body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ReadOnlyMemoryContent(body) };
+        request.Content.Headers.ContentType = JsonType;
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDB_20120810." + operation);
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", "20260101T000000Z");
+        request.Headers.TryAddWithoutValidation("Authorization", Authorization);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static readonly string[] FieldNames = Enumerable.Range(0, 64).Select(i => "field" + i).ToArray();
+
+    private static void WriteString(Utf8JsonWriter json, string name, string value)
+    {
+        json.WriteStartObject(name);
+        json.WriteString("S", value);
+        json.WriteEndObject();
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,253 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Basalt.Bench.Report;
+
+namespace Basalt.Bench.Load;
+
+// `basalt-bench load`: YCSB-style load over DynamoDB's JSON API (the binary target comes with the binary protocol).
+//   load --target dynamodb --endpoint URL --workload c          one server that is already running
+//   load --target dynamodb --vs dynalite --workload a,c         starts Basalt's server and dynalite, same data and
+//                                                               load on both, rounds alternating, a report
+// Closed loop by default (--concurrency workers, one request in flight each); --rate N makes it open loop.
+// With --vs, after the comparison it measures Basalt's latency in open loop at half of its own peak rate (the
+// issue's goal: p99 under 2 ms there). Summary lines: `load: target=dynamodb server=S workload=W ops/s=...
+// p50=...us p99=...us p999=...us errors=N`, and `load: workload=W basalt_ops/s=... dynalite_ops/s=... ratio=...`.
+public static class LoadBench
+{
+    public static Command Create()
+    {
+        var target = new Option<string>("--target") { Description = "dynamodb (the JSON API); binary comes with the binary protocol", DefaultValueFactory = _ => "dynamodb" };
+        var endpoint = new Option<string?>("--endpoint") { Description = "URL of a running server (without --vs)" };
+        var vs = new Option<string?>("--vs") { Description = "Start Basalt's server and this peer (dynalite) and compare them" };
+        var storage = new Option<string>("--storage") { Description = "For started servers: memory (no files) or disk (async durability on both)", DefaultValueFactory = _ => "memory" };
+        var workloads = new Option<string>("--workload") { Description = "YCSB workloads, comma-separated: a, b, c, d, f", DefaultValueFactory = _ => "c" };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per workload and server", DefaultValueFactory = _ => 20 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent clients (requests in flight)", DefaultValueFactory = _ => 64 };
+        var rate = new Option<double>("--rate") { Description = "Open loop at this many operations per second (0: closed loop)", DefaultValueFactory = _ => 0 };
+        var records = new Option<long>("--records") { Description = "Records loaded before measuring", DefaultValueFactory = _ => 20_000 };
+        var fieldCount = new Option<int>("--field-count") { Description = "Fields per record (YCSB: 10)", DefaultValueFactory = _ => 10 };
+        var fieldBytes = new Option<int>("--field-bytes") { Description = "Bytes per field (YCSB: 100)", DefaultValueFactory = _ => 100 };
+        var rounds = new Option<int>("--rounds") { Description = "With --vs: rounds per workload, alternating the servers", DefaultValueFactory = _ => 4 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of keys and values", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Report (with --vs)", DefaultValueFactory = _ => Path.Combine("perf-results", "dynamodb-api.md") };
+        var command = new Command("load", "YCSB-style load over DynamoDB's JSON API, against a running server or Basalt vs a peer");
+        foreach (Option o in new Option[] { target, endpoint, vs, storage, workloads, seconds, concurrency, rate, records, fieldCount, fieldBytes, rounds, seed, output })
+            command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            var list = r.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(w => w.Length == 1 ? YcsbWorkload.Get(w[0]) : null).ToList();
+            string? problem = r.GetValue(target) switch
+            {
+                "dynamodb" => null,
+                "binary" => "--target binary comes with the binary protocol (not built yet)",
+                var t => $"--target {t}: unknown (dynamodb)",
+            };
+            problem ??= list.Count == 0 || list.Any(w => w is null) ? "--workload: a, b, c, d or f (e needs range queries over a sort key: not yet)" : null;
+            problem ??= r.GetValue(vs) is { } peer && peer != "dynalite" ? $"--vs {peer}: only dynalite" : null;
+            problem ??= r.GetValue(vs) is null && r.GetValue(endpoint) is null ? "give --endpoint URL (a running server) or --vs dynalite" : null;
+            problem ??= r.GetValue(storage) is not ("memory" or "disk") ? "--storage memory|disk" : null;
+            problem ??= r.GetValue(seconds) is <= 0 or > 3600 || r.GetValue(concurrency) is < 1 or > 4096 || r.GetValue(records) < 1
+                || r.GetValue(fieldCount) is < 1 or > 64 || r.GetValue(fieldBytes) is < 1 or > 40_000 || r.GetValue(rounds) < 1 || r.GetValue(rate) < 0
+                ? "--seconds (0, 3600], --concurrency 1..4096, --records >= 1, --field-count 1..64, --field-bytes 1..40000, --rounds >= 1, --rate >= 0" : null;
+            if (problem is not null)
+            {
+                Console.Error.WriteLine("load: " + problem);
+                return 2;
+            }
+            var settings = new Settings(list!, r.GetValue(seconds), r.GetValue(concurrency), r.GetValue(rate), r.GetValue(records),
+                r.GetValue(fieldCount), r.GetValue(fieldBytes), r.GetValue(rounds), r.GetValue(seed), r.GetValue(storage)!);
+            try
+            {
+                if (r.GetValue(endpoint) is { } url && r.GetValue(vs) is null)
+                    RunAgainstEndpointAsync(new Uri(url), settings).GetAwaiter().GetResult();
+                else
+                    CompareAsync(settings, r.GetValue(output)!, Environment.GetCommandLineArgs()).GetAwaiter().GetResult();
+                return 0;
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine("load: " + e.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private sealed record Settings(List<YcsbWorkload> Workloads, double Seconds, int Concurrency, double Rate, long Records,
+        int FieldCount, int FieldBytes, int Rounds, ulong Seed, string Storage);
+
+    private static async Task RunAgainstEndpointAsync(Uri endpoint, Settings s)
+    {
+        using var client = new DynamoHttpClient(endpoint, s.Concurrency);
+        Console.Error.WriteLine($"load: creating {DynamoHttpClient.Table} and loading {s.Records} records");
+        await client.CreateTableAsync();
+        var runner = new LoadRunner(client, null, endpoint.ToString(), s.FieldCount, s.FieldBytes, s.Records, ScrambledZipfian.Zeta(s.Records), s.Seed);
+        await runner.LoadAsync(s.Concurrency);
+        foreach (var w in s.Workloads)
+        {
+            var f = await runner.RunAsync(w, s.Seconds, s.Concurrency, s.Rate, 0);
+            Console.WriteLine(Line(f));
+        }
+    }
+
+    private static async Task CompareAsync(Settings s, string output, string[] args)
+    {
+        string root = RepoRoot();
+        string runDir = Path.Combine(Path.GetTempPath(), $"basalt-load-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+        Directory.CreateDirectory(runDir);
+        var machine = MachineInfo.Collect(runDir);
+        var started = DateTime.UtcNow;
+        double zeta = ScrambledZipfian.Zeta(s.Records);
+        try
+        {
+            await using var basalt = await PeerProcess.StartBasaltAsync(root, s.Storage, runDir);
+            await using var dynalite = await PeerProcess.StartDynaliteAsync(root, s.Storage, runDir);
+            using var basaltClient = new DynamoHttpClient(basalt.Endpoint, s.Concurrency);
+            using var dynaliteClient = new DynamoHttpClient(dynalite.Endpoint, s.Concurrency);
+            var runners = new[]
+            {
+                new LoadRunner(basaltClient, basalt, "basalt", s.FieldCount, s.FieldBytes, s.Records, zeta, s.Seed),
+                new LoadRunner(dynaliteClient, dynalite, "dynalite", s.FieldCount, s.FieldBytes, s.Records, zeta, s.Seed),
+            };
+            var loadSeconds = new double[2];
+            for (int i = 0; i < 2; i++)
+            {
+                Console.Error.WriteLine($"load: {(i == 0 ? "basalt" : "dynalite")}: creating {DynamoHttpClient.Table}, loading {s.Records} records");
+                await (i == 0 ? basaltClient : dynaliteClient).CreateTableAsync();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                await runners[i].LoadAsync(s.Concurrency);
+                loadSeconds[i] = clock.Elapsed.TotalSeconds;
+            }
+
+            var results = new List<(YcsbWorkload Workload, LoadFigures Basalt, LoadFigures Dynalite, List<double> RoundRatios)>();
+            foreach (var w in s.Workloads)
+            {
+                var figures = new List<LoadFigures>[] { [], [] };
+                var ratios = new List<double>();
+                for (int round = 0; round < s.Rounds; round++)
+                {
+                    // ABBA: the order flips every round, so drift weighs on both.
+                    int[] order = round % 2 == 0 ? [0, 1] : [1, 0];
+                    var pair = new LoadFigures[2];
+                    foreach (int i in order)
+                    {
+                        Console.Error.WriteLine($"load: {(i == 0 ? "basalt" : "dynalite")}: workload {w.Name}, round {round + 1}/{s.Rounds}, {s.Seconds / s.Rounds:0.#} s");
+                        pair[i] = await runners[i].RunAsync(w, s.Seconds / s.Rounds, s.Concurrency, s.Rate, round);
+                        figures[i].Add(pair[i]);
+                    }
+                    ratios.Add(pair[0].OpsPerSecond / Math.Max(pair[1].OpsPerSecond, 1e-9));
+                }
+                var b = Merge(figures[0]);
+                var d = Merge(figures[1]);
+                results.Add((w, b, d, ratios));
+                Console.WriteLine(Line(b));
+                Console.WriteLine(Line(d));
+                Console.WriteLine($"load: workload={w.Name} basalt_ops/s={b.OpsPerSecond:0} dynalite_ops/s={d.OpsPerSecond:0} ratio={Median(ratios):0.00}");
+            }
+
+            // Latency at half of Basalt's own peak (the first workload's), open loop.
+            var first = results[0];
+            double halfRate = Math.Round(first.Basalt.OpsPerSecond / 2);
+            Console.Error.WriteLine($"load: basalt: workload {first.Workload.Name}, open loop at {halfRate:0} ops/s for {s.Seconds:0.#} s");
+            var half = await runners[0].RunAsync(first.Workload, s.Seconds, s.Concurrency, halfRate, 99);
+            Console.WriteLine(Line(half) + $" rate={halfRate:0} goal_p99=2000us");
+
+            string report = Report(s, machine, args, started, basalt.Description, dynalite.Description, loadSeconds, results, half, halfRate);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            File.WriteAllText(output, report);
+            Console.Error.WriteLine($"load: wrote {output}");
+        }
+        finally
+        {
+            try { Directory.Delete(runDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static LoadFigures Merge(List<LoadFigures> parts)
+    {
+        var histogram = new HdrHistogram.LongHistogram(1, 60_000_000, 3);
+        foreach (var p in parts) histogram.Add(p.LatencyUs);
+        return new LoadFigures(parts[0].Server, parts[0].Workload, parts.Sum(p => p.Ops), parts.Sum(p => p.Seconds), histogram,
+            parts.Sum(p => p.Errors), parts.Select(p => p.FirstError).FirstOrDefault(e => e is not null), parts.Sum(p => p.CpuSeconds));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Line(LoadFigures f) =>
+        $"load: target=dynamodb server={f.Server} workload={f.Workload} ops/s={f.OpsPerSecond:0} p50={ResultLines.Us(f.P50Us)} " +
+        $"p99={ResultLines.Us(f.P99Us)} p999={ResultLines.Us(f.P999Us)} errors={f.Errors}" + (f.FirstError is { } e ? $" first_error=\"{e[..Math.Min(e.Length, 200)]}\"" : "");
+
+    private static string Report(Settings s, MachineInfo m, string[] args, DateTime started, string basalt, string dynalite,
+        double[] loadSeconds, List<(YcsbWorkload Workload, LoadFigures Basalt, LoadFigures Dynalite, List<double> RoundRatios)> results,
+        LoadFigures half, double halfRate)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var t = new StringBuilder();
+        t.AppendLine("# DynamoDB JSON API: Basalt vs dynalite (`load`)");
+        t.AppendLine();
+        t.AppendLine(inv, $"- Date (UTC): {started:yyyy-MM-dd HH:mm}, run time {(DateTime.UtcNow - started).TotalSeconds:0} s");
+        t.AppendLine(inv, $"- Machine: {m.Cores} cores, {m.Memory}, {m.Os}, CPU {m.Cpu}; runtime {m.Runtime}; commit {m.Commit}");
+        t.AppendLine(inv, $"- Command: `dotnet run --project bench/Basalt.Bench -c Release -- {string.Join(' ', args.SkipWhile(a => a != "load"))}`");
+        t.AppendLine();
+        t.AppendLine("## Method");
+        t.AppendLine(inv, $"- Data: {s.Records:N0} YCSB records (key `user` + FNV-1a hash of the sequence number; {s.FieldCount} string fields of {s.FieldBytes} random alphanumeric bytes), loaded into a fresh table `{DynamoHttpClient.Table}` (hash key `key`, S) on each server with {s.Concurrency} concurrent PutItem; then each workload for {s.Seconds:0.#} s per server in {s.Rounds} rounds that alternate the servers (A B, B A, ...), each round after a warm-up of min(1 s, 10%).");
+        t.AppendLine("- Operations: a read is GetItem of a whole record (verified: a missing item counts as an error); an update or insert is PutItem of a whole record; YCSB's request distributions (scrambled zipfian, constant 0.99; latest for d).");
+        t.AppendLine(inv, $"- Clients: {s.Concurrency} concurrent clients in the benchmark process (async tasks over pooled HTTP/1.1 keep-alive connections, one request in flight each), {(s.Rate > 0 ? $"open loop at {s.Rate:0} ops/s" : "closed loop")}; the same client code, bodies and headers for both servers (a well-formed SigV4 Authorization header with a fixed signature: neither server verifies signatures here). The client shares the machine's {m.Cores} cores with the server under test.");
+        t.AppendLine("- Latency: from when the operation was due (closed loop: when it started) to its answer, in an HdrHistogram (microseconds). ratio = Basalt's throughput over dynalite's, the median of the rounds' ratios. CPU µs/op: the server process's CPU time over the measured operations.");
+        t.AppendLine("- Latency goal: after the comparison, Basalt alone in open loop at half of its own closed-loop throughput on the first workload, for the same time.");
+        t.AppendLine();
+        t.AppendLine("## Servers and durability");
+        t.AppendLine($"- basalt: {basalt}");
+        t.AppendLine($"- dynalite: {dynalite}");
+        t.AppendLine(s.Storage == "memory"
+            ? "- Both keep everything in memory: neither writes a file nor calls fsync (same durability: none)."
+            : "- Both write to disk without fsync per write (survive a process crash, not a power loss).");
+        t.AppendLine(inv, $"- Load time: basalt {loadSeconds[0]:0.00} s, dynalite {loadSeconds[1]:0.00} s ({s.Records / loadSeconds[0]:0} vs {s.Records / loadSeconds[1]:0} puts/s).");
+        t.AppendLine();
+        t.AppendLine("## Results");
+        t.AppendLine("| workload | server | ops/s | p50 µs | p99 µs | p99.9 µs | errors | server CPU µs/op | ratio (median round) | rounds' ratios |");
+        t.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var (w, b, d, ratios) in results)
+        {
+            foreach (var f in new[] { b, d })
+            {
+                bool isBasalt = f == b;
+                t.AppendLine(inv, $"| {w.Name} | {f.Server} | {f.OpsPerSecond:N0} | {f.P50Us:0} | {f.P99Us:0} | {f.P999Us:0} | {f.Errors} | {f.CpuUsPerOp:0.0} | {(isBasalt ? Median(ratios).ToString("0.00", inv) : "")} | {(isBasalt ? string.Join(" / ", ratios.Select(r => r.ToString("0.00", inv))) : "")} |");
+            }
+        }
+        t.AppendLine();
+        t.AppendLine("## Latency at half of Basalt's peak");
+        t.AppendLine(inv, $"- Workload {half.Workload}, open loop at {halfRate:N0} ops/s (half of {results[0].Basalt.OpsPerSecond:N0}), {s.Concurrency} clients: achieved {half.OpsPerSecond:N0} ops/s, p50 {half.P50Us:0} µs, p99 {half.P99Us:0} µs, p99.9 {half.P999Us:0} µs, errors {half.Errors}. Goal p99 < 2000 µs: {(half.P99Us < 2000 ? "met" : "not met")}.");
+        t.AppendLine();
+        t.AppendLine("## Goals");
+        foreach (var (w, b, d, ratios) in results)
+            t.AppendLine(inv, $"- Workload {w.Name}: Basalt at least 10x dynalite's throughput at {s.Concurrency} clients: {Median(ratios):0.00}x, {(Median(ratios) >= 10 ? "met" : "not met")}.");
+        t.AppendLine();
+        t.AppendLine("Summary lines:");
+        t.AppendLine("```");
+        foreach (var (w, b, d, ratios) in results)
+        {
+            t.AppendLine(Line(b));
+            t.AppendLine(Line(d));
+            t.AppendLine(inv, $"load: workload={w.Name} basalt_ops/s={b.OpsPerSecond:0} dynalite_ops/s={d.OpsPerSecond:0} ratio={Median(ratios):0.00}");
+        }
+        t.AppendLine(Line(half) + $" rate={halfRate:0} goal_p99=2000us");
+        t.AppendLine("```");
+        return t.ToString();
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) return dir.FullName;
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (Engine.sln) to start the servers from");
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace Basalt.Bench.Load;
+
+// One measured phase of the load generator against one server: `concurrency` workers (async tasks on the thread
+// pool, one request in flight each), closed loop (each starts its next operation when the last answered) or open
+// loop (--rate: operation i is due at start + i / rate, whoever is free takes it, and its latency counts from when
+// it was due, so a server that falls behind is charged for the queue it causes: no coordinated omission).
+// Latency per operation in an HdrHistogram (microseconds, 3 significant digits); a read-modify-write counts once,
+// from its read to its write's answer.
+public sealed record LoadFigures(string Server, char Workload, long Ops, double Seconds, LongHistogram LatencyUs, long Errors, string? FirstError, double CpuSeconds)
+{
+    public double OpsPerSecond => Ops / Seconds;
+    public double P50Us => LatencyUs.GetValueAtPercentile(50);
+    public double P99Us => LatencyUs.GetValueAtPercentile(99);
+    public double P999Us => LatencyUs.GetValueAtPercentile(99.9);
+    public double CpuUsPerOp => Ops == 0 ? 0 : CpuSeconds * 1e6 / Ops;
+}
+
+public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, string server, int fieldCount, int fieldBytes, long records, double zeta, ulong seed)
+{
+    private long _inserted = -1; // the next sequence number to insert (workload d), once set to `records`
+
+    public async Task LoadAsync(int concurrency)
+    {
+        long next = -1;
+        string? error = null;
+        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(unchecked((int)seed) + w);
+            var buffer = new DynamoHttpClient.RequestBuffer(fieldCount, fieldBytes, random);
+            long i;
+            while ((i = Interlocked.Increment(ref next)) < records && error is null)
+            {
+                var (ok, message) = await client.PutAsync(buffer, YcsbKeys.Key(i), random);
+                if (!ok) error ??= message;
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        if (error is not null) throw new InvalidOperationException($"{server}: loading failed: {error}");
+        _inserted = records;
+    }
+
+    public async Task<LoadFigures> RunAsync(YcsbWorkload workload, double seconds, int concurrency, double rate, int round)
+    {
+        double warmup = Math.Min(1.0, seconds * 0.1);
+        long start = Stopwatch.GetTimestamp();
+        long measureFrom = start + (long)(warmup * Stopwatch.Frequency);
+        long end = measureFrom + (long)(seconds * Stopwatch.Frequency);
+        double ticksPerOp = rate > 0 ? Stopwatch.Frequency / rate : 0;
+        long ops = 0, errors = 0;
+        string? firstError = null;
+        var cpu0 = process?.CpuTime ?? TimeSpan.Zero;
+        var cpuAtMeasure = TimeSpan.Zero;
+        bool cpuTaken = false;
+        var histograms = new LongHistogram[concurrency];
+        // Open loop: one pacer thread releases each operation when it is due (sleeping while more than 2 ms early,
+        // then yielding), and the workers take them in order; the workers never spin.
+        var due = rate > 0 ? System.Threading.Channels.Channel.CreateUnbounded<long>(new() { SingleWriter = true }) : null;
+        Thread? pacer = null;
+        if (due is not null)
+        {
+            pacer = new Thread(() =>
+            {
+                for (long i = 0; ; i++)
+                {
+                    long at = start + (long)(i * ticksPerOp);
+                    if (at >= end) break;
+                    long wait;
+                    while ((wait = at - Stopwatch.GetTimestamp()) > 0)
+                    {
+                        if (wait > Stopwatch.Frequency / 500) Thread.Sleep(1);
+                        else Thread.Yield();
+                    }
+                    due.Writer.TryWrite(at);
+                }
+                due.Writer.TryComplete();
+            }) { IsBackground = true, Name = "load-pacer" };
+            pacer.Start();
+        }
+        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            var histogram = histograms[w] = new LongHistogram(1, 60_000_000, 3);
+            var random = new Random(HashCode.Combine(seed, w, round, workload.Name));
+            var buffer = new DynamoHttpClient.RequestBuffer(fieldCount, fieldBytes, random);
+            var zipf = new ScrambledZipfian(records, zeta);
+            while (true)
+            {
+                long dueAt;
+                if (due is not null)
+                {
+                    if (!await due.Reader.WaitToReadAsync() || !due.Reader.TryRead(out dueAt))
+                    {
+                        if (due.Reader.Completion.IsCompleted) break;
+                        continue;
+                    }
+                }
+                else
+                {
+                    dueAt = Stopwatch.GetTimestamp();
+                    if (dueAt >= end) break;
+                }
+                var op = workload.Next(random);
+                long sequence = op == YcsbOp.Insert
+                    ? Interlocked.Increment(ref _inserted) - 1
+                    : workload.Latest ? Math.Max(0, Volatile.Read(ref _inserted) - 1 - zipf.NextRank(random)) : zipf.Next(random);
+                string key = YcsbKeys.Key(sequence);
+                (bool Ok, string? Error) result = op switch
+                {
+                    YcsbOp.Read => await client.GetAsync(buffer, key),
+                    YcsbOp.ReadModifyWrite => await ReadModifyWriteAsync(buffer, key, random),
+                    _ => await client.PutAsync(buffer, key, random),
+                };
+                long done = Stopwatch.GetTimestamp();
+                if (dueAt < measureFrom) continue;
+                if (!cpuTaken && process is not null)
+                {
+                    cpuTaken = true;
+                    cpuAtMeasure = process.CpuTime;
+                }
+                Interlocked.Increment(ref ops);
+                if (!result.Ok)
+                {
+                    Interlocked.Increment(ref errors);
+                    Interlocked.CompareExchange(ref firstError, result.Error, null);
+                }
+                histogram.RecordValue(Math.Clamp((done - dueAt) * 1_000_000 / Stopwatch.Frequency, 1, 60_000_000));
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        // Operations are counted by the time they were due (started, in closed loop) within [measureFrom, end).
+        var merged = new LongHistogram(1, 60_000_000, 3);
+        foreach (var h in histograms) merged.Add(h);
+        double cpu = process is null ? 0 : (process.CpuTime - (cpuTaken ? cpuAtMeasure : cpu0)).TotalSeconds;
+        return new LoadFigures(server, workload.Name, ops, seconds, merged, errors, firstError, cpu);
+    }
+
+    private async Task<(bool Ok, string? Error)> ReadModifyWriteAsync(DynamoHttpClient.RequestBuffer buffer, string key, Random random)
+    {
+        var read = await client.GetAsync(buffer, key);
+        if (!read.Ok) return read;
+        return await client.PutAsync(buffer, key, random);
+    }
+}
