@@ -2,6 +2,7 @@ using System.Net;
 using Basalt.Engine.Database;
 using Basalt.Engine.Storage;
 using Basalt.Engine.Storage.Vfs;
+using Basalt.Server.Auth;
 using Basalt.Server.DynamoApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -38,10 +39,12 @@ public sealed class BasaltServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancel = default)
     {
         if (_app is not null) throw new InvalidOperationException("the server is already started");
+        // Read before the database opens, so a bad file fails the start with nothing to close (AuthFileException).
+        var verifier = _options.AuthFile is { } authFile ? new SigV4Verifier(AuthFile.Load(Path.GetFullPath(authFile))) : null;
         var storage = new StorageOptions
         {
             Directory = _options.InMemory ? "/basalt-data" : Path.GetFullPath(_options.DataDir),
-            FileSystem = _options.InMemory ? new MemoryFileSystem() : RealFileSystem.Instance,
+            FileSystem = _options.InMemory ? new MemoryFileSystem(crashable: false) : RealFileSystem.Instance,
             Durability = _options.Durability,
             Shards = _options.Shards,
             PinThreads = _options.PinThreads,
@@ -61,7 +64,7 @@ public sealed class BasaltServer : IAsyncDisposable
             if (_loggerFactory is not null) builder.Services.AddSingleton(_loggerFactory);
             builder.Services.AddLogging();
             var app = builder.Build();
-            var handler = new DynamoApiHandler(_database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Basalt.DynamoApi"));
+            var handler = new DynamoApiHandler(_database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Basalt.DynamoApi"), verifier);
             app.Run(handler.HandleAsync);
             await app.StartAsync(cancel);
             _app = app;

@@ -10,8 +10,9 @@ namespace Basalt.Server;
 // The server executable: DynamoDB's JSON API on 127.0.0.1:8000 over a data folder (./basalt-data by default).
 // Settings come from, in rising precedence: appsettings.json in the working folder (section "Basalt"), environment
 // variables (BASALT_PORT, BASALT_DATA_DIR, BASALT_IN_MEMORY, BASALT_DURABILITY, BASALT_SHARDS, BASALT_PIN_THREADS,
-// BASALT_LISTEN_ADDRESS), then the command line; --help lists the flags. Ctrl-C or SIGTERM shuts down cleanly:
-// Kestrel stops accepting and lets in-flight requests finish, then the database syncs its WAL and closes its files.
+// BASALT_LISTEN_ADDRESS, BASALT_AUTH_FILE), then the command line; --help lists the flags. Ctrl-C or SIGTERM shuts
+// down cleanly: Kestrel stops accepting and lets in-flight requests finish, then the database syncs its WAL and closes
+// its files.
 public static class Program
 {
     public static int Main(string[] args)
@@ -30,8 +31,9 @@ public static class Program
         var durability = new Option<string>("--durability") { Description = "sync | group | async (env BASALT_DURABILITY)", DefaultValueFactory = _ => Setting("Durability", "BASALT_DURABILITY") ?? "sync" };
         var shards = new Option<int?>("--shards") { Description = "Shard threads (default: one per core; fixed per data folder) (env BASALT_SHARDS)", DefaultValueFactory = _ => int.TryParse(Setting("Shards", "BASALT_SHARDS"), out int s) ? s : null };
         var pin = new Option<bool>("--pin-threads") { Description = "Pin each shard thread to a core (Linux) (env BASALT_PIN_THREADS)", DefaultValueFactory = _ => bool.TryParse(Setting("PinThreads", "BASALT_PIN_THREADS"), out bool b) && b };
+        var auth = new Option<string?>("--auth") { Description = "Verify SigV4 signatures against the keys of this JSON file, each limited to its tables (env BASALT_AUTH_FILE)", DefaultValueFactory = _ => Setting("AuthFile", "BASALT_AUTH_FILE") };
         var exitAfterOpen = new Option<bool>("--exit-after-open") { Description = "Open and recover the data folder, print its state, and exit" };
-        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, exitAfterOpen };
+        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, auth, exitAfterOpen };
         root.SetAction(parse =>
         {
             if (!Enum.TryParse<Durability>(parse.GetValue(durability), ignoreCase: true, out var mode))
@@ -53,6 +55,7 @@ public static class Program
                 Durability = mode,
                 Shards = parse.GetValue(shards),
                 PinThreads = parse.GetValue(pin),
+                AuthFile = string.IsNullOrEmpty(parse.GetValue(auth)) ? null : parse.GetValue(auth),
             };
             return RunAsync(options, parse.GetValue(exitAfterOpen)).GetAwaiter().GetResult();
         });
@@ -66,6 +69,11 @@ public static class Program
         try
         {
             await server.StartAsync();
+        }
+        catch (Auth.AuthFileException e)
+        {
+            Console.Error.WriteLine($"basalt: --auth: {e.Message}");
+            return 2;
         }
         catch (StorageException e)
         {
@@ -81,6 +89,7 @@ public static class Program
         {
             string where = options.InMemory ? "in memory" : $"data folder {Path.GetFullPath(options.DataDir)}";
             Console.WriteLine($"basalt: {where}, durability {options.Durability}");
+            if (options.AuthFile is not null) Console.WriteLine($"basalt: SigV4 signatures verified against {Path.GetFullPath(options.AuthFile)}");
             if (exitAfterOpen) return 0;
             Console.WriteLine($"basalt: DynamoDB API on {server.Endpoint} (aws --endpoint-url {server.Endpoint}); Ctrl-C stops");
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

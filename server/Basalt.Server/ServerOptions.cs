@@ -19,4 +19,7 @@ public sealed record ServerOptions
     public bool PinThreads { get; init; }
     // Only 127.0.0.1 by default: exposing the API beyond the machine is a choice (there is no auth by default).
     public string ListenAddress { get; init; } = "127.0.0.1";
+    // `--auth FILE`: verify SigV4 signatures against the keys of this file and limit each key to its tables
+    // (Auth/AuthFile.cs has the format). Null accepts every request, signed or not.
+    public string? AuthFile { get; init; }
 }

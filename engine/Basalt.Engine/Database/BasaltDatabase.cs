@@ -6,7 +6,8 @@ namespace Basalt.Engine.Database;
 // The embedded DynamoDB API: tables and items over one StorageEngine, with DynamoDB's request and response shapes,
 // validation and errors (DynamoDbException subclasses). Thread-safe: any number of callers on any threads.
 //
-// Control plane (this file): CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable. The catalog
+// Control plane (this file): CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable; tags and
+// DescribeLimits (BasaltDatabase.Tags.cs). The catalog
 // (Tables/Catalog) is stored in the engine itself and loaded at open. Tables are ACTIVE as soon as CreateTable
 // returns (there is no provisioning to wait for, as in DynamoDB Local).
 // Data plane: PutItem, GetItem, DeleteItem, UpdateItem with their expressions, and TryGetItem, the allocation-free
@@ -81,7 +82,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
             var definition = new TableDefinition(request.TableName!, change.AllocateId(), Guid.NewGuid(), now,
                 request.KeySchema!.ToArray(), request.AttributeDefinitions!.ToArray(), mode,
                 mode == BillingMode.PayPerRequest ? new ProvisionedThroughput(0, 0) : request.ProvisionedThroughput!,
-                mode == BillingMode.PayPerRequest ? now : null, null, null);
+                mode == BillingMode.PayPerRequest ? now : null, null, null, request.Tags?.ToArray());
             change.Put(definition);
             return definition;
         }).ConfigureAwait(false);

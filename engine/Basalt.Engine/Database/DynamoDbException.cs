@@ -19,6 +19,10 @@ public sealed class ValidationException(string message) : DynamoDbException("Val
 public sealed class ResourceNotFoundException(string message) : DynamoDbException("ResourceNotFoundException", message)
 {
     internal static ResourceNotFoundException Table(string name) => new($"Requested resource not found: Table: {name} not found");
+
+    // The tagging operations name the ARN instead (real DynamoDB, as recorded in 2026; dynalite's older recording
+    // reads "ResourcArn" for TagResource and ListTagsOfResource and has no detail for UntagResource).
+    internal static ResourceNotFoundException Resource(string arn) => new($"Requested resource not found: ResourceArn: {arn} not found");
 }
 
 // The table already exists (CreateTable), or is busy.
@@ -33,3 +37,7 @@ public sealed class ConditionalCheckFailedException(string message, Dictionary<s
 
     public Dictionary<string, Model.AttributeValue>? Item { get; } = item;
 }
+
+// A resource of another account (a tag operation on an ARN whose account is not the database's): DynamoDB answers
+// "Access is denied". DynamoDB's wire namespace for it is com.amazon.coral.service, not the service's own.
+public sealed class AccessDeniedException(string message) : DynamoDbException("AccessDeniedException", message);

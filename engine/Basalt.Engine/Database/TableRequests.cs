@@ -11,6 +11,8 @@ public sealed class CreateTableRequest
     // DynamoDB's default is PROVISIONED, which then requires ProvisionedThroughput.
     public BillingMode? BillingMode { get; set; }
     public ProvisionedThroughput? ProvisionedThroughput { get; set; }
+    // The table's first tags (TagResource's rules; null or empty = none).
+    public List<Tag>? Tags { get; set; }
 }
 
 public sealed record CreateTableResponse(TableDescription TableDescription);
@@ -46,3 +48,11 @@ public sealed class DeleteTableRequest
 }
 
 public sealed record DeleteTableResponse(TableDescription TableDescription);
+
+// DynamoDB's DescribeLimits answer: the account's and each table's provisioned-capacity quotas in the region
+// (BasaltDatabase.DescribeLimits).
+public sealed record DescribeLimitsResponse(
+    long AccountMaxReadCapacityUnits,
+    long AccountMaxWriteCapacityUnits,
+    long TableMaxReadCapacityUnits,
+    long TableMaxWriteCapacityUnits);

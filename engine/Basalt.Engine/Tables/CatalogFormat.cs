@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
 using Basalt.Engine.Database;
 using Basalt.Engine.Storage;
@@ -15,17 +16,29 @@ namespace Basalt.Engine.Tables;
 //            | [0x02][table id u32 BE]  a purge record:    value := [format u8 = 1]   (a deleted table whose items
 //                                                          may remain; written with the table record's deletion,
 //                                                          removed when the purge has finished)
-// Table  := [format u8 = 1][table id u32][table UUID: 16 bytes][created: i64 unix ms]
+// Table  := [format u8 = 1|2][table id u32][table UUID: 16 bytes][created: i64 unix ms]
 //           [billing mode u8: 0 PROVISIONED, 1 PAY_PER_REQUEST][read units i64][write units i64]
 //           [last update to PAY_PER_REQUEST i64 unix ms][last increase i64][last decrease i64]   (-1 = never)
 //           [key count u8 = 1|2]{[key type u8: 0 HASH, 1 RANGE][name length u16][name UTF-8]}
 //           [definition count u16]{[type u8: 1 S, 2 N, 3 B][name length u16][name UTF-8]}
+//           Tags                                                    (format 2 only)
 //           [crc32c u32 over everything before]
+// Tags   := [tag count u8 = 1..50]{[key length u16][key UTF-8, 1..128 code points][value length u16][value UTF-8,
+//           0..256 code points]}, in the order the keys were first added, keys distinct.
 // Integers little-endian. The engine's WAL and segments checksum records too; the CRC here also catches a record
 // written by a buggy encoder, since the catalog is decoded on every open. Persisted enum values: never renumber.
+//
+// Versions: format 1 is the table record before tags existed; format 2 adds the Tags section. A table without tags is
+// still written as format 1, byte for byte as before, so a catalog that uses no tags stays readable by a Basalt that
+// predates them (a downgrade); both are read. Rejected: a format-2 record with a zero tag count for every table,
+// which would make every catalog unreadable to an older binary for no information.
 internal static class CatalogFormat
 {
+    // The next-id and purge records' format.
     public const byte Version = 1;
+    // The table record's formats: 1 without tags, 2 with (see above).
+    public const byte TableFormatUntagged = 1;
+    public const byte TableFormatTagged = 2;
     public static readonly byte[] Routing = [0, 0, 0, 0];
     public static readonly byte[] NextIdRest = [0x00];
     public const byte TableRecordTag = 0x01;
@@ -69,7 +82,8 @@ internal static class CatalogFormat
     {
         using var stream = new MemoryStream();
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        w.Write(Version);
+        Debug.Assert(table.Tags.Count <= TagValidation.TagsPerResourceMax, "a table has at most 50 tags");
+        w.Write(table.Tags.Count == 0 ? TableFormatUntagged : TableFormatTagged);
         w.Write(table.Id);
         w.Write(table.TableId.ToByteArray());
         w.Write(table.Created.ToUnixTimeMilliseconds());
@@ -91,6 +105,15 @@ internal static class CatalogFormat
             w.Write((byte)d.AttributeType);
             WriteName(w, d.AttributeName);
         }
+        if (table.Tags.Count > 0)
+        {
+            w.Write((byte)table.Tags.Count);
+            foreach (var tag in table.Tags)
+            {
+                WriteName(w, tag.Key);
+                WriteName(w, tag.Value);
+            }
+        }
         w.Flush();
         w.Write(Crc32C.Compute(stream.GetBuffer().AsSpan(0, (int)stream.Length)));
         w.Flush();
@@ -104,7 +127,8 @@ internal static class CatalogFormat
         try
         {
             using var r = new BinaryReader(new MemoryStream(value[..^4].ToArray()), Encoding.UTF8);
-            if (r.ReadByte() != Version) throw Corrupt($"the catalog record of table {name} has an unknown format");
+            byte format = r.ReadByte();
+            if (format is not (TableFormatUntagged or TableFormatTagged)) throw Corrupt($"the catalog record of table {name} has an unknown format");
             uint id = r.ReadUInt32();
             var tableId = new Guid(r.ReadBytes(16));
             var created = DateTimeOffset.FromUnixTimeMilliseconds(r.ReadInt64());
@@ -127,15 +151,33 @@ internal static class CatalogFormat
                 var type = (ScalarAttributeType)r.ReadByte();
                 attributes.Add(new AttributeDefinition(ReadName(r), type));
             }
+            var tags = format == TableFormatTagged ? ReadTags(r, name) : [];
             if (keys is < 1 or > 2 || billing > BillingMode.PayPerRequest || r.BaseStream.Position != r.BaseStream.Length
                 || keySchema.Any(k => !attributes.Any(a => a.AttributeName == k.AttributeName)))
                 throw Corrupt($"the catalog record of table {name} is malformed");
-            return new TableDefinition(name, id, tableId, created, keySchema, attributes, billing, throughput, toPayPerRequest, increase, decrease);
+            return new TableDefinition(name, id, tableId, created, keySchema, attributes, billing, throughput, toPayPerRequest, increase, decrease, tags);
         }
         catch (EndOfStreamException)
         {
             throw Corrupt($"the catalog record of table {name} is truncated");
         }
+    }
+
+    // Asserted at read as at write: 1..50 tags, distinct keys, each key and value within DynamoDB's limits.
+    private static List<Tag> ReadTags(BinaryReader r, string table)
+    {
+        int count = r.ReadByte();
+        if (count is < 1 or > TagValidation.TagsPerResourceMax) throw Corrupt($"the catalog record of table {table} has {count} tags");
+        var tags = new List<Tag>(count);
+        for (int i = 0; i < count; i++)
+        {
+            string key = ReadName(r), value = ReadName(r);
+            if (key.Length == 0 || !TagValidation.IsTagText(key, TagValidation.TagKeyLengthMax)
+                || !TagValidation.IsTagText(value, TagValidation.TagValueLengthMax) || tags.Exists(t => t.Key == key))
+                throw Corrupt($"the catalog record of table {table} has a malformed tag");
+            tags.Add(new Tag(key, value));
+        }
+        return tags;
     }
 
     private static long Millis(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds() ?? -1;

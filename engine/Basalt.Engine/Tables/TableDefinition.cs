@@ -7,12 +7,14 @@ namespace Basalt.Engine.Tables;
 // One table as the catalog holds it: immutable (UpdateTable publishes a new instance), shared by every thread that
 // touches the table. Id is the u32 that prefixes every stored key of the table's items (never reused, so a deleted
 // table's leftovers are unreachable from a new table of the same name); the key attribute names are kept as UTF-8
-// too, for in-place lookups in encoded items.
+// too, for in-place lookups in encoded items. Tags are the table's (TagResource), in the order their keys were first
+// added; DescribeTable does not show them (DynamoDB's TableDescription has no tags).
 internal sealed class TableDefinition
 {
     public TableDefinition(string name, uint id, Guid tableId, DateTimeOffset created, IReadOnlyList<KeySchemaElement> keySchema,
         IReadOnlyList<AttributeDefinition> attributeDefinitions, BillingMode billingMode, ProvisionedThroughput throughput,
-        DateTimeOffset? lastUpdateToPayPerRequest, DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease)
+        DateTimeOffset? lastUpdateToPayPerRequest, DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease,
+        IReadOnlyList<Tag>? tags = null)
     {
         Name = name;
         Id = id;
@@ -25,6 +27,7 @@ internal sealed class TableDefinition
         LastUpdateToPayPerRequest = lastUpdateToPayPerRequest;
         LastIncrease = lastIncrease;
         LastDecrease = lastDecrease;
+        Tags = tags ?? [];
         PartitionKey = KeyOf(keySchema[0]);
         if (keySchema.Count == 2) SortKey = KeyOf(keySchema[1]);
 
@@ -44,6 +47,7 @@ internal sealed class TableDefinition
     public DateTimeOffset? LastUpdateToPayPerRequest { get; }
     public DateTimeOffset? LastIncrease { get; }
     public DateTimeOffset? LastDecrease { get; }
+    public IReadOnlyList<Tag> Tags { get; }
 
     public KeySlot PartitionKey { get; }
     public KeySlot? SortKey { get; }
@@ -54,11 +58,20 @@ internal sealed class TableDefinition
 
     public TableDefinition With(BillingMode billingMode, ProvisionedThroughput throughput, DateTimeOffset? lastUpdateToPayPerRequest,
         DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease) =>
-        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease)
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease, Tags)
         {
             ItemCount = ItemCount,
             TableSizeBytes = TableSizeBytes,
         };
+
+    public TableDefinition WithTags(IReadOnlyList<Tag> tags) =>
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, BillingMode, Throughput, LastUpdateToPayPerRequest, LastIncrease, LastDecrease, tags)
+        {
+            ItemCount = ItemCount,
+            TableSizeBytes = TableSizeBytes,
+        };
+
+    public string Arn(DatabaseOptions options) => $"arn:aws:dynamodb:{options.Region}:{options.AccountId}:table/{Name}";
 
     public TableDescription Describe(TableStatus status, DatabaseOptions options) => new()
     {
@@ -69,7 +82,7 @@ internal sealed class TableDefinition
         CreationDateTime = Created,
         ItemCount = Volatile.Read(ref ItemCount),
         TableSizeBytes = Volatile.Read(ref TableSizeBytes),
-        TableArn = $"arn:aws:dynamodb:{options.Region}:{options.AccountId}:table/{Name}",
+        TableArn = Arn(options),
         TableId = TableId.ToString(),
         BillingModeSummary = new BillingModeSummary(BillingMode, LastUpdateToPayPerRequest),
         ProvisionedThroughput = new ProvisionedThroughputDescription(Throughput.ReadCapacityUnits, Throughput.WriteCapacityUnits, 0, LastIncrease, LastDecrease),

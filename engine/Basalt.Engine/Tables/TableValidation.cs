@@ -13,6 +13,7 @@ internal static class TableValidation
     public const int TableNameLengthMax = 255;
     public const int AttributeNameLengthMax = 255; // key attribute names (DynamoDB: 1..255 for key and index attributes)
     public const long CapacityUnitsMax = 40_000; // DynamoDB's default per-table quota
+    public const long AccountCapacityUnitsMax = 80_000; // DynamoDB's default per-account quota (DescribeLimits; not enforced)
     public const int ListTablesLimitMax = 100;
 
     public static void CreateTable(CreateTableRequest r)
@@ -70,6 +71,8 @@ internal static class TableValidation
         if (mode == BillingMode.Provisioned && r.ProvisionedThroughput is null)
             throw new ValidationException("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
         ThroughputBounds(r.ProvisionedThroughput);
+        // TagResource's rules, except that an empty list is accepted (as DynamoDB accepts it here).
+        if (r.Tags is { Count: > 0 }) TagValidation.Tags(r.Tags);
     }
 
     // Validates the request against the current table and returns the new billing mode and throughput.

@@ -7,6 +7,7 @@ using Basalt.Engine.Expressions;
 using Basalt.Engine.Model;
 using Basalt.Engine;
 using Basalt.Engine.Storage;
+using Basalt.Server.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -27,11 +28,12 @@ namespace Basalt.Server.DynamoApi;
 //   suites read as "not supported".
 // Error bodies: `{"__type": "<namespace>#<Type>", "message": "..."}`, ValidationException in
 // com.amazon.coral.validate, the service's own errors in com.amazonaws.dynamodb.v20120810, the protocol's in
-// com.amazon.coral.service. Signatures are not checked (as DynamoDB Local by default).
+// com.amazon.coral.service. Signatures are not checked (as DynamoDB Local by default) unless the server runs with
+// --auth: then SigV4Verifier checks them, and the tables the body names, once the operation is known (Auth/).
 //
 // Not yet here (docs/compatibility.md): the direct wire-to-item-encoding path for GetItem and PutItem (requests go
-// through the embedded API's managed request types), --auth, /metrics.
-internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger)
+// through the embedded API's managed request types), /metrics.
+internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, SigV4Verifier? verifier = null)
 {
     // DynamoDB's largest request (BatchWriteItem's 16 MB).
     public const int RequestBytesMax = 16 * 1024 * 1024;
@@ -88,6 +90,11 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger)
             await WriteErrorAsync(context.Response, 400, UnknownOperationType, message: null);
             return;
         }
+        if (verifier?.Check(context.Request, operation, body.Span) is { } refused)
+        {
+            await WriteBodyAsync(context.Response, AuthRefusal.Status, refused.Body());
+            return;
+        }
         if (body.IsEmpty)
         {
             await WriteErrorAsync(context.Response, 400, SerializationType, message: null);
@@ -97,7 +104,7 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger)
         try
         {
             using (var json = new Utf8JsonWriter(output))
-                await RunAsync(operation, body, json);
+                await RunAsync(operation, body, json, context.Request);
         }
         catch (Exception e)
         {
@@ -109,9 +116,10 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger)
 
     private static bool IsImplemented(string operation) => operation is "CreateTable" or "DescribeTable" or "ListTables"
         or "UpdateTable" or "DeleteTable" or "PutItem" or "GetItem" or "DeleteItem" or "UpdateItem" or "Query" or "Scan"
-        or "BatchGetItem" or "BatchWriteItem";
+        or "BatchGetItem" or "BatchWriteItem" or "TagResource" or "UntagResource" or "ListTagsOfResource" or "DescribeLimits"
+        or "DescribeEndpoints";
 
-    private async ValueTask RunAsync(string operation, ReadOnlyMemory<byte> body, Utf8JsonWriter json)
+    private async ValueTask RunAsync(string operation, ReadOnlyMemory<byte> body, Utf8JsonWriter json, HttpRequest http)
     {
         switch (operation)
         {
@@ -160,6 +168,22 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger)
             case "DeleteTable":
                 ResponseWriter.DeleteTable(json, await database.DeleteTableAsync(RequestReader.DeleteTable(body.Span)));
                 break;
+            case "TagResource":
+                ResponseWriter.TagResource(json, await database.TagResourceAsync(RequestReader.TagResource(body.Span)));
+                break;
+            case "UntagResource":
+                ResponseWriter.UntagResource(json, await database.UntagResourceAsync(RequestReader.UntagResource(body.Span)));
+                break;
+            case "ListTagsOfResource":
+                ResponseWriter.ListTagsOfResource(json, database.ListTagsOfResource(RequestReader.ListTagsOfResource(body.Span)));
+                break;
+            case "DescribeLimits":
+                RequestReader.DescribeLimits(body.Span);
+                ResponseWriter.DescribeLimits(json, database.DescribeLimits());
+                break;
+            case "DescribeEndpoints":
+                ResponseWriter.DescribeEndpoints(json, RequestReader.DescribeEndpoints(body.Span, http));
+                break;
             default:
                 throw new InvalidOperationException($"operation {operation} passed IsImplemented but has no case");
         }
@@ -173,6 +197,11 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger)
         {
             case ValidationException or ItemValidationException or ExpressionException:
                 await WriteErrorAsync(response, 400, ValidationType, e.Message);
+                return;
+            case AccessDeniedException denied: // DynamoDB sends it in the protocol's namespace, not the service's
+                // Lowercase "message" here, as recorded for the tag operations' cross-account refusal; the IAM
+                // refusals of --auth spell it "Message" (Auth/AuthRefusal.cs): two layers of DynamoDB, two spellings.
+                await WriteErrorAsync(response, 400, "com.amazon.coral.service#AccessDeniedException", denied.Message);
                 return;
             case ConditionalCheckFailedException failed:
                 await WriteErrorAsync(response, 400, ServicePrefix + failed.ErrorType, failed.Message, failed.Item);

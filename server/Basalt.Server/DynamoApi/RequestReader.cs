@@ -21,7 +21,7 @@ internal static partial class RequestReader
     // ---- table operations ----
 
     // Not read (the engine has no such members yet): LocalSecondaryIndexes, GlobalSecondaryIndexes,
-    // StreamSpecification, SSESpecification, Tags, TableClass, DeletionProtectionEnabled, OnDemandThroughput,
+    // StreamSpecification, SSESpecification, TableClass, DeletionProtectionEnabled, OnDemandThroughput,
     // WarmThroughput, ResourcePolicy.
     public static CreateTableRequest CreateTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
     {
@@ -33,6 +33,7 @@ internal static partial class RequestReader
             else if (r.Is("AttributeDefinitions"u8)) request.AttributeDefinitions = AttributeDefinitions(ref r);
             else if (r.Is("BillingMode"u8)) request.BillingMode = r.Enum(WireEnums.BillingMode, "billingMode");
             else if (r.Is("ProvisionedThroughput"u8)) request.ProvisionedThroughput = ProvisionedThroughput(ref r);
+            else if (r.Is("Tags"u8)) request.Tags = Tags(ref r);
             else r.Skip();
         }
         return request;

@@ -13,7 +13,7 @@ namespace Basalt.Server.DynamoApi;
 // TableClassSummary, DeletionProtectionEnabled (DynamoDB now always sends it, false by default), OnDemandThroughput,
 // WarmThroughput, Replicas, RestoreSummary, ArchivalSummary; ItemCollectionMetrics of the item writes and
 // BatchWriteItem (DynamoDB sends them only for tables with local secondary indexes).
-internal static class ResponseWriter
+internal static partial class ResponseWriter
 {
     // ---- table operations ----
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Basalt.Engine.Database;
 using Basalt.Engine;
 using Basalt.Engine.Model;
@@ -43,6 +44,78 @@ public class CatalogFormatTests
     public void Every_flipped_bit_and_every_truncation_is_corruption()
     {
         var bytes = CatalogFormat.EncodeTable(Sample());
+        for (int i = 0; i < bytes.Length * 8; i++)
+        {
+            var bad = (byte[])bytes.Clone();
+            bad[i / 8] ^= (byte)(1 << (i % 8));
+            Assert.Equal(StorageError.Corruption, Assert.Throws<StorageException>(() => CatalogFormat.DecodeTable("Orders", bad)).Error);
+        }
+        for (int length = 0; length < bytes.Length; length++)
+            Assert.Equal(StorageError.Corruption, Assert.Throws<StorageException>(() => CatalogFormat.DecodeTable("Orders", bytes[..length])).Error);
+    }
+
+    // ---- golden records: the encoder must reproduce them byte for byte and the decoder must keep reading them.
+    // Regenerate only for a deliberate format change: BASALT_UPDATE_GOLDEN=1.
+
+    private static string GoldenPath(string name, [CallerFilePath] string source = "") =>
+        Path.Combine(Path.GetDirectoryName(source)!, "Testdata", name);
+
+    private static byte[] Golden(string name, byte[] written)
+    {
+        string path = GoldenPath(name);
+        if (Environment.GetEnvironmentVariable("BASALT_UPDATE_GOLDEN") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, written);
+        }
+        return File.ReadAllBytes(path);
+    }
+
+    // Version 1 (written before tags existed, and still written for a table without tags, so an older Basalt can
+    // read such a catalog).
+    [Fact]
+    public void Version_1_golden_record_is_reproduced_and_read()
+    {
+        var expected = Golden("catalog-table-v1.bin", CatalogFormat.EncodeTable(Sample()));
+        Assert.Equal(expected, CatalogFormat.EncodeTable(Sample()));
+        Assert.Equal(1, expected[0]);
+        var back = CatalogFormat.DecodeTable("Orders", expected);
+        Assert.Equal(7u, back.Id);
+        Assert.Equal(Sample().KeySchema, back.KeySchema);
+        Assert.Equal(new ProvisionedThroughput(5, 6), back.Throughput);
+    }
+
+    private static TableDefinition Tagged() => Sample().WithTags([new("env", "prod"), new("owner", "ключ 表"), new("empty", "")]);
+
+    // Version 2: the same fields, then the tags, in order.
+    [Fact]
+    public void Version_2_golden_record_carries_the_tags()
+    {
+        var expected = Golden("catalog-table-v2.bin", CatalogFormat.EncodeTable(Tagged()));
+        Assert.Equal(expected, CatalogFormat.EncodeTable(Tagged()));
+        Assert.Equal(2, expected[0]);
+        // Everything before the tags is format 1's layout: v1 without its CRC is a prefix of v2 (after the version).
+        var v1 = CatalogFormat.EncodeTable(Sample());
+        Assert.Equal(v1[1..^4], expected[1..(v1.Length - 4)]);
+        Assert.Equal(3, expected[v1.Length - 4]); // the tag count
+        var back = CatalogFormat.DecodeTable("Orders", expected);
+        Assert.Equal(Tagged().Tags, back.Tags);
+        Assert.Equal(Sample().AttributeDefinitions, back.AttributeDefinitions);
+        Assert.Empty(CatalogFormat.DecodeTable("Orders", Golden("catalog-table-v1.bin", v1)).Tags);
+    }
+
+    [Fact]
+    public void A_tagged_record_round_trips_at_the_limits()
+    {
+        var tags = Enumerable.Range(0, 50).Select(i => new Tag(i.ToString("D2") + new string('k', 126), new string('v', 256))).ToList();
+        var bytes = CatalogFormat.EncodeTable(Sample().WithTags(tags));
+        Assert.Equal(tags, CatalogFormat.DecodeTable("Orders", bytes).Tags);
+    }
+
+    [Fact]
+    public void Every_flipped_bit_and_every_truncation_of_a_tagged_record_is_corruption()
+    {
+        var bytes = CatalogFormat.EncodeTable(Tagged());
         for (int i = 0; i < bytes.Length * 8; i++)
         {
             var bad = (byte[])bytes.Clone();

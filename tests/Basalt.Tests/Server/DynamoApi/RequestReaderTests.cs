@@ -37,6 +37,30 @@ public class RequestReaderTests
         Assert.Equal([new AttributeDefinition("pk", ScalarAttributeType.S), new AttributeDefinition("sk", ScalarAttributeType.N)], request.AttributeDefinitions);
         Assert.Equal(BillingMode.Provisioned, request.BillingMode);
         Assert.Equal(new ProvisionedThroughput(5, 7), request.ProvisionedThroughput);
+        Assert.Equal([new Tag("a", "b")], request.Tags);
+    }
+
+    [Fact]
+    public void TagOperationsReadEveryMemberAndKeepAbsentOnesNull()
+    {
+        var tag = RequestReader.TagResource(B("""
+            {"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/t1","Tags":[{"Key":"a","Value":""},{"Key":"b"},{"Value":"c"},null],"X":1}
+            """));
+        Assert.Equal("arn:aws:dynamodb:us-east-1:000000000000:table/t1", tag.ResourceArn);
+        Assert.Equal([new Tag("a", ""), new Tag("b", null!), new Tag(null!, "c"), null!], tag.Tags);
+        Assert.Null(RequestReader.TagResource(B("""{"Tags":null}""")).Tags);
+        Assert.Null(RequestReader.TagResource(B("{}")).ResourceArn);
+
+        var untag = RequestReader.UntagResource(B("""{"ResourceArn":"r","TagKeys":["a","b"]}"""));
+        Assert.Equal(["a", "b"], untag.TagKeys);
+        Assert.Null(RequestReader.UntagResource(B("{}")).TagKeys);
+
+        var list = RequestReader.ListTagsOfResource(B("""{"ResourceArn":"r","NextToken":"t"}"""));
+        Assert.Equal(("r", "t"), (list.ResourceArn, list.NextToken));
+        RequestReader.DescribeLimits(B("""{"Anything":[1,2]}"""));
+        Assert.Throws<SerializationException>(() => RequestReader.DescribeLimits(B("{")));
+        Assert.Throws<SerializationException>(() => RequestReader.TagResource(B("""{"Tags":{"Key":"a"}}""")));
+        Assert.Throws<SerializationException>(() => RequestReader.TagResource(B("""{"Tags":[{"Key":1}]}""")));
     }
 
     [Fact]
