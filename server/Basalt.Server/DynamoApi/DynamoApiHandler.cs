@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Hashing;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Basalt.Engine.Database;
 using Basalt.Engine.Expressions;
@@ -302,9 +301,9 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         return string.Create(52, 0, static (chars, _) =>
         {
-            Span<byte> random = stackalloc byte[52];
-            RandomNumberGenerator.Fill(random);
-            for (int i = 0; i < chars.Length; i++) chars[i] = alphabet[random[i] % alphabet.Length];
+            // Identifiers, not secrets: Random.Shared (thread-safe, no system call) instead of the cryptographic
+            // generator, which cost 3% of the server's CPU.
+            for (int i = 0; i < chars.Length; i++) chars[i] = alphabet[Random.Shared.Next(alphabet.Length)];
         });
     }
 }
