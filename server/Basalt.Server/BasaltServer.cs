@@ -4,15 +4,18 @@ using Basalt.Engine.Storage;
 using Basalt.Engine.Storage.Vfs;
 using Basalt.Server.Auth;
 using Basalt.Server.DynamoApi;
+using Basalt.Server.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Basalt.Server;
 
-// One running server: the database it opened and the Kestrel host that serves DynamoDB's JSON API over it.
+// One running server: the database it opened and the Kestrel host that serves DynamoDB's JSON API over it, and
+// GET /metrics.
 // StartAsync opens (and recovers) the data folder, then listens; StopAsync stops accepting, lets in-flight
 // requests finish (Kestrel's graceful shutdown), then closes the database (the WAL is synced, files closed).
 // Program runs one from the command line; tests start one in process on a free port.
@@ -65,7 +68,12 @@ public sealed class BasaltServer : IAsyncDisposable
             builder.Services.AddLogging();
             var app = builder.Build();
             var handler = new DynamoApiHandler(_database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Basalt.DynamoApi"), verifier);
-            app.Run(handler.HandleAsync);
+            // GET /metrics (Prometheus text, Metrics/PrometheusWriter.cs) is answered before the DynamoDB handler, whose
+            // method check would give it the 404 page; every other request, GET or not, goes to the handler.
+            var database = _database;
+            app.Run(context => HttpMethods.IsGet(context.Request.Method) && context.Request.Path == "/metrics"
+                ? PrometheusWriter.WriteAsync(context, handler.Metrics, database)
+                : handler.HandleAsync(context));
             await app.StartAsync(cancel);
             _app = app;
             var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()

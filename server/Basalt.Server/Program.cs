@@ -10,9 +10,9 @@ namespace Basalt.Server;
 // The server executable: DynamoDB's JSON API on 127.0.0.1:8000 over a data folder (./basalt-data by default).
 // Settings come from, in rising precedence: appsettings.json in the working folder (section "Basalt"), environment
 // variables (BASALT_PORT, BASALT_DATA_DIR, BASALT_IN_MEMORY, BASALT_DURABILITY, BASALT_SHARDS, BASALT_PIN_THREADS,
-// BASALT_LISTEN_ADDRESS, BASALT_AUTH_FILE), then the command line; --help lists the flags. Ctrl-C or SIGTERM shuts
-// down cleanly: Kestrel stops accepting and lets in-flight requests finish, then the database syncs its WAL and closes
-// its files.
+// BASALT_LISTEN_ADDRESS, BASALT_AUTH_FILE, BASALT_LOG_LEVEL), then the command line; --help lists the flags. Ctrl-C
+// or SIGTERM shuts down cleanly: Kestrel stops accepting and lets in-flight requests finish, then the database syncs
+// its WAL and closes its files.
 public static class Program
 {
     public static int Main(string[] args)
@@ -32,13 +32,21 @@ public static class Program
         var shards = new Option<int?>("--shards") { Description = "Shard threads (default: one per core; fixed per data folder) (env BASALT_SHARDS)", DefaultValueFactory = _ => int.TryParse(Setting("Shards", "BASALT_SHARDS"), out int s) ? s : null };
         var pin = new Option<bool>("--pin-threads") { Description = "Pin each shard thread to a core (Linux) (env BASALT_PIN_THREADS)", DefaultValueFactory = _ => bool.TryParse(Setting("PinThreads", "BASALT_PIN_THREADS"), out bool b) && b };
         var auth = new Option<string?>("--auth") { Description = "Verify SigV4 signatures against the keys of this JSON file, each limited to its tables (env BASALT_AUTH_FILE)", DefaultValueFactory = _ => Setting("AuthFile", "BASALT_AUTH_FILE") };
+        var logLevel = new Option<string>("--log-level") { Description = "trace | debug | information | warning | error | critical | none; debug logs one line per request (env BASALT_LOG_LEVEL)", DefaultValueFactory = _ => Setting("LogLevel", "BASALT_LOG_LEVEL") ?? "warning" };
         var exitAfterOpen = new Option<bool>("--exit-after-open") { Description = "Open and recover the data folder, print its state, and exit" };
-        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, auth, exitAfterOpen };
+        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, auth, logLevel, exitAfterOpen };
         root.SetAction(parse =>
         {
             if (!Enum.TryParse<Durability>(parse.GetValue(durability), ignoreCase: true, out var mode))
             {
                 Console.Error.WriteLine("basalt: --durability must be sync, group or async");
+                return 2;
+            }
+            // Names only: Enum.TryParse would also take a number, and "info" is not a level.
+            if (!Enum.TryParse<LogLevel>(parse.GetValue(logLevel), ignoreCase: true, out var level) || !Enum.IsDefined(level)
+                || int.TryParse(parse.GetValue(logLevel), out _))
+            {
+                Console.Error.WriteLine("basalt: --log-level must be trace, debug, information, warning, error, critical or none");
                 return 2;
             }
             if (parse.GetValue(port) is < 0 or > 65535)
@@ -57,14 +65,17 @@ public static class Program
                 PinThreads = parse.GetValue(pin),
                 AuthFile = string.IsNullOrEmpty(parse.GetValue(auth)) ? null : parse.GetValue(auth),
             };
-            return RunAsync(options, parse.GetValue(exitAfterOpen)).GetAwaiter().GetResult();
+            return RunAsync(options, level, parse.GetValue(exitAfterOpen)).GetAwaiter().GetResult();
         });
         return root.Parse(args).Invoke();
     }
 
-    private static async Task<int> RunAsync(ServerOptions options, bool exitAfterOpen)
+    private static async Task<int> RunAsync(ServerOptions options, LogLevel logLevel, bool exitAfterOpen)
     {
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        // --log-level is the level of Basalt's own categories (Debug: one line per request, Basalt.DynamoApi); ASP.NET
+        // Core's stay at Warning or above, or Information would add two Kestrel lines to every request.
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel)
+            .AddFilter("Microsoft", logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning));
         var server = new BasaltServer(options with { Port = exitAfterOpen ? 0 : options.Port }, loggers);
         try
         {

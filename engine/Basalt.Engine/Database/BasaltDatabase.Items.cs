@@ -103,6 +103,25 @@ public sealed partial class BasaltDatabase
         return TryGetItem(table, partitionKey, sortKey, ref sink);
     }
 
+    // A table's key schema, for a caller that reads keys off the wire itself (the server's GetItem fast path): the
+    // key attributes' UTF-8 names and types; sortKeyType is 0 and its name empty for a table without a sort key.
+    // False when there is no such table (the caller then takes the checked path, which answers DynamoDB's error).
+    public bool TryGetKeySchema(string tableName, out ReadOnlyMemory<byte> partitionKeyName, out AttributeType partitionKeyType,
+        out ReadOnlyMemory<byte> sortKeyName, out AttributeType sortKeyType)
+    {
+        partitionKeyName = sortKeyName = default;
+        partitionKeyType = sortKeyType = 0;
+        if (!_catalog.TryGet(tableName, out var table)) return false;
+        partitionKeyName = table.PartitionKey.Utf8Name;
+        partitionKeyType = table.PartitionKey.Type;
+        if (table.SortKey is { } sort)
+        {
+            sortKeyName = sort.Utf8Name;
+            sortKeyType = sort.Type;
+        }
+        return true;
+    }
+
     public ValueTask<DeleteItemResponse> DeleteItemAsync(DeleteItemRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -70,6 +70,15 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
 
     public StorageEngine Engine => _engine;
 
+    // Read-only figures for monitoring (the server's GET /metrics), so that a host needs no storage types beyond the
+    // counters themselves: each shard's counters (racy reads, see ShardMetrics; callers must not write them), its
+    // memtable bytes, the block cache's hits and misses, and the number of tables.
+    public IReadOnlyList<ShardMetrics> StorageMetrics => _engine.ShardMetrics;
+    public long MemtableBytes(int shard) => _engine.MemtableBytes(shard);
+    public long BlockCacheHits => _engine.BlockCacheHits;
+    public long BlockCacheMisses => _engine.BlockCacheMisses;
+    public int TableCount => _catalog.Count;
+
     public async Task<CreateTableResponse> CreateTableAsync(CreateTableRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

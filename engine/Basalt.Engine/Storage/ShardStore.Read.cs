@@ -22,6 +22,26 @@ internal sealed partial class ShardStore
         }
     }
 
+    // Arena bytes used by the memtables of the current version (mutable and immutable), pinned so none is freed
+    // while it is read; each figure is racy (Arena.UsedBytes), which a statistic tolerates.
+    internal long MemtableBytes
+    {
+        get
+        {
+            var version = Acquire(out _);
+            try
+            {
+                long bytes = version.Mutable.Table.UsedBytes;
+                foreach (var m in version.Immutables) bytes += m.Table.UsedBytes;
+                return bytes;
+            }
+            finally
+            {
+                version.Release();
+            }
+        }
+    }
+
     public bool TryGet<TSink>(scoped ReadOnlySpan<byte> storedKey, ref TSink sink) where TSink : IValueSink, allows ref struct
     {
         var version = Acquire(out ulong seq);

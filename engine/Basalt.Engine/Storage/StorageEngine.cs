@@ -49,6 +49,21 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     public long BlockCacheHits => _cache.Hits;
     public long BlockCacheMisses => _cache.Misses;
 
+    // Bytes used in one shard's memtables (the mutable one and those waiting for flush): a statistic for metrics,
+    // read from any thread; 0 once the engine is closed.
+    public long MemtableBytes(int shard)
+    {
+        if (!_gate.TryEnter()) return 0;
+        try
+        {
+            return _shards[shard].MemtableBytes;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
     // Opens or creates the data folder: takes its lock file (a second opener gets DataFolderLocked), checks
     // its identity file (shard count and partition count are fixed for a folder), and recovers each shard.
     public static StorageEngine Open(StorageOptions options)

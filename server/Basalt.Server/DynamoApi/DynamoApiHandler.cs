@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Hashing;
 using System.Text.Json;
 using Basalt.Engine.Database;
@@ -7,6 +8,7 @@ using Basalt.Engine.Model;
 using Basalt.Engine;
 using Basalt.Engine.Storage;
 using Basalt.Server.Auth;
+using Basalt.Server.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -31,9 +33,16 @@ namespace Basalt.Server.DynamoApi;
 // --auth: then SigV4Verifier checks them, and the tables the body names, once the operation is known (Auth/).
 //
 // Not yet here (docs/compatibility.md): the direct wire-to-item-encoding path for GetItem and PutItem (requests go
-// through the embedded API's managed request types), /metrics.
-internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, SigV4Verifier? verifier = null)
+// through the embedded API's managed request types).
+//
+// Every request is timed from HandleAsync's first line and counted in its finally (ApiMetrics.Complete: operation,
+// error type, latency histogram, and the Debug log line); the error writers leave the error type for it
+// (ApiMetrics.SetError). GET /metrics is answered before this handler (BasaltServer).
+internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, SigV4Verifier? verifier = null, ApiMetrics? metrics = null)
 {
+    // Counts every request and writes its Debug log line (Metrics/ApiMetrics.cs); GET /metrics reads it.
+    public ApiMetrics Metrics { get; } = metrics ?? new ApiMetrics();
+
     // DynamoDB's largest request (BatchWriteItem's 16 MB).
     public const int RequestBytesMax = 16 * 1024 * 1024;
 
@@ -43,18 +52,23 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
     private const string UnknownOperationType = "com.amazon.coral.service#UnknownOperationException";
     private const string JsonContentType = "application/x-amz-json-1.0";
 
+    // Non-ASCII text and characters such as ' < > & + are written as they are (UTF-8), as DynamoDB answers, not as
+    // \uXXXX escapes: equal JSON, smaller bodies. (The relaxed encoder is "unsafe" only for embedding in HTML.)
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public async Task HandleAsync(HttpContext context)
     {
+        long started = Stopwatch.GetTimestamp();
         var request = context.Request;
         var response = context.Response;
-        if (request.ContentLength > RequestBytesMax)
-        {
-            response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            return;
-        }
         byte[]? rented = null;
         try
         {
+            if (request.ContentLength > RequestBytesMax)
+            {
+                response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return;
+            }
             int length;
             (rented, length) = await ReadBodyAsync(request, context.RequestAborted);
             if (length < 0)
@@ -73,9 +87,13 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
             var body = new ReadOnlyMemory<byte>(rented, 0, length);
             await DispatchAsync(context, request.Headers["X-Amz-Target"].ToString(), body);
         }
+        catch (Exception) when (ApiMetrics.SetEscaped(context)) // marks the request for Complete; never catches
+        {
+        }
         finally
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            Metrics.Complete(context, started, logger);
         }
     }
 
@@ -91,6 +109,7 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
         }
         if (verifier?.Check(context.Request, operation, body.Span) is { } refused)
         {
+            ApiMetrics.SetError(context, refused.Type);
             await WriteBodyAsync(context.Response, AuthRefusal.Status, refused.Body());
             return;
         }
@@ -102,7 +121,7 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
         var output = new ArrayBufferWriter<byte>(1024);
         try
         {
-            using (var json = new Utf8JsonWriter(output))
+            using (var json = new Utf8JsonWriter(output, WriterOptions))
                 await RunAsync(operation, body, json, context.Request);
         }
         catch (Exception e)
@@ -113,7 +132,7 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
         await WriteBodyAsync(context.Response, 200, output.WrittenMemory);
     }
 
-    private static bool IsImplemented(string operation) => operation is "CreateTable" or "DescribeTable" or "ListTables"
+    internal static bool IsImplemented(string operation) => operation is "CreateTable" or "DescribeTable" or "ListTables"
         or "UpdateTable" or "DeleteTable" or "PutItem" or "GetItem" or "DeleteItem" or "UpdateItem" or "Query" or "Scan"
         or "BatchGetItem" or "BatchWriteItem" or "TagResource" or "UntagResource" or "ListTagsOfResource" or "DescribeLimits"
         or "DescribeEndpoints";
@@ -126,7 +145,10 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
                 ResponseWriter.PutItem(json, await database.PutItemAsync(RequestReader.PutItem(body.Span)));
                 break;
             case "GetItem":
-                ResponseWriter.GetItem(json, database.GetItem(RequestReader.GetItem(body.Span)));
+                // The plain request straight from the wire to the item encoding and back (GetItemFastPath); any other
+                // form, and every error, through the checked path.
+                if (!GetItemFastPath.TryRun(database, body.Span, json))
+                    ResponseWriter.GetItem(json, database.GetItem(RequestReader.GetItem(body.Span)));
                 break;
             case "DeleteItem":
                 ResponseWriter.DeleteItem(json, await database.DeleteItemAsync(RequestReader.DeleteItem(body.Span)));
@@ -225,8 +247,9 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
     private static Task WriteErrorAsync(HttpResponse response, int status, string type, string? message,
         IReadOnlyDictionary<string, AttributeValue>? item = null)
     {
+        ApiMetrics.SetError(response.HttpContext, type);
         var output = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(output))
+        using (var json = new Utf8JsonWriter(output, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("__type", type);
