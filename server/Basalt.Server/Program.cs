@@ -99,7 +99,7 @@ public static class Program
         await using (server)
         {
             string where = options.InMemory ? "in memory" : $"data folder {Path.GetFullPath(options.DataDir)}";
-            Console.WriteLine($"basalt: {where}, durability {options.Durability}");
+            Console.WriteLine($"basalt: {where}, durability {(options.InMemory ? "none (in memory)" : options.Durability.ToString().ToLowerInvariant())}");
             if (options.AuthFile is not null) Console.WriteLine($"basalt: SigV4 signatures verified against {Path.GetFullPath(options.AuthFile)}");
             if (exitAfterOpen) return 0;
             Console.WriteLine($"basalt: DynamoDB API on {server.Endpoint} (aws --endpoint-url {server.Endpoint}); Ctrl-C stops");
