@@ -142,7 +142,15 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
         switch (operation)
         {
             case "PutItem":
-                ResponseWriter.PutItem(json, await database.PutItemAsync(RequestReader.PutItem(body.Span)));
+                // The plain request straight from the wire into the item encoding (PutItemFastPath); any other form,
+                // and every refusal, through the checked path.
+                if (PutItemFastPath.TryStart(database, body.Span, out var write))
+                {
+                    await write;
+                    json.WriteStartObject();
+                    json.WriteEndObject();
+                }
+                else ResponseWriter.PutItem(json, await database.PutItemAsync(RequestReader.PutItem(body.Span)));
                 break;
             case "GetItem":
                 // The plain request straight from the wire to the item encoding and back (GetItemFastPath); any other
