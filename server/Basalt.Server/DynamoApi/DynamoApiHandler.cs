@@ -77,6 +77,23 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
                 return;
             }
             response.Headers["x-amzn-RequestId"] = NewRequestId();
+            // CORS, so that the SDK in a browser page can call the API: any origin is allowed (as DynamoDB and
+            // dynalite answer), and a preflight OPTIONS is answered here with what it asked for.
+            if (request.Headers.Origin.Count > 0)
+            {
+                response.Headers.AccessControlAllowOrigin = "*";
+                if (HttpMethods.IsOptions(request.Method))
+                {
+                    if (request.Headers.AccessControlRequestHeaders.Count > 0)
+                        response.Headers.AccessControlAllowHeaders = request.Headers.AccessControlRequestHeaders;
+                    if (request.Headers.AccessControlRequestMethod.Count > 0)
+                        response.Headers.AccessControlAllowMethods = request.Headers.AccessControlRequestMethod;
+                    response.Headers.AccessControlMaxAge = "172800";
+                    response.StatusCode = StatusCodes.Status200OK;
+                    response.ContentLength = 0;
+                    return;
+                }
+            }
             string? contentType = MediaType(request.ContentType);
             if (!HttpMethods.IsPost(request.Method) || (length > 0 && contentType is not (JsonContentType or "application/json")))
             {

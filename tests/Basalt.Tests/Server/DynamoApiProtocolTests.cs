@@ -112,4 +112,32 @@ public class DynamoApiProtocolTests
         var (_, invalid, _) = await SendAsync(fx, Post("DynamoDB_20120810.PutItem", """{"TableName":"missing","Item":{"a":{}}}"""));
         Assert.Equal("com.amazon.coral.validate#ValidationException", TypeOf(invalid));
     }
+
+    [Fact]
+    public async Task Browsers_get_CORS_answers_preflight_and_actual()
+    {
+        await using var fx = await ServerFixture.StartAsync();
+        var preflight = new HttpRequestMessage(HttpMethod.Options, "/");
+        preflight.Headers.TryAddWithoutValidation("Origin", "http://app.example");
+        preflight.Headers.TryAddWithoutValidation("Access-Control-Request-Method", "POST");
+        preflight.Headers.TryAddWithoutValidation("Access-Control-Request-Headers", "content-type,x-amz-target,authorization");
+        var answer = await fx.Http.SendAsync(preflight);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("*", Assert.Single(answer.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.Equal("POST", Assert.Single(answer.Headers.GetValues("Access-Control-Allow-Methods")));
+        Assert.Equal("content-type,x-amz-target,authorization", Assert.Single(answer.Headers.GetValues("Access-Control-Allow-Headers")));
+        Assert.Equal("172800", Assert.Single(answer.Headers.GetValues("Access-Control-Max-Age")));
+        Assert.Empty(await answer.Content.ReadAsByteArrayAsync());
+
+        var actual = Post("DynamoDB_20120810.ListTables", "{}");
+        actual.Headers.TryAddWithoutValidation("Origin", "http://app.example");
+        var (status, _, response) = await SendAsync(fx, actual);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+
+        // No Origin: no CORS headers, and an OPTIONS is the 404 page as any other method.
+        var (plainStatus, _, plain) = await SendAsync(fx, new HttpRequestMessage(HttpMethod.Options, "/"));
+        Assert.Equal(HttpStatusCode.NotFound, plainStatus);
+        Assert.False(plain.Headers.Contains("Access-Control-Allow-Origin"));
+    }
 }
