@@ -103,6 +103,22 @@ public sealed partial class BasaltDatabase
         return TryGetItem(table, partitionKey, sortKey, ref sink);
     }
 
+    // The name of an existing table given as UTF-8 bytes, as the catalog holds it (no string is made): the server's
+    // direct paths read table names off the wire and then call the string-named operations. False when there is no
+    // such table, or the bytes are not a valid table name's (the caller then takes the checked path).
+    [SkipLocalsInit]
+    public bool TryGetTableName(ReadOnlySpan<byte> utf8Name, out string name)
+    {
+        name = "";
+        Span<char> chars = stackalloc char[TableValidation.TableNameLengthMax];
+        if (utf8Name.Length > chars.Length) return false;
+        if (System.Text.Unicode.Utf8.ToUtf16(utf8Name, chars, out _, out int written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+            return false;
+        if (!_catalog.TryGet(chars[..written], out var table)) return false;
+        name = table.Name;
+        return true;
+    }
+
     // A table's key schema, for a caller that reads keys off the wire itself (the server's GetItem fast path): the
     // key attributes' UTF-8 names and types; sortKeyType is 0 and its name empty for a table without a sort key.
     // False when there is no such table (the caller then takes the checked path, which answers DynamoDB's error).

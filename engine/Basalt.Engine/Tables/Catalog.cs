@@ -47,6 +47,10 @@ internal sealed class Catalog : IDisposable
 
     public bool TryGet(string name, out TableDefinition table) => _tables.TryGetValue(name, out table!);
 
+    // The same lookup by a name in a span (no string made): the server's direct paths read table names off the wire.
+    public bool TryGet(ReadOnlySpan<char> name, out TableDefinition table) =>
+        _tables.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out table!);
+
     public int Count => _tables.Count;
 
     public List<string> SortedNames()

@@ -33,8 +33,10 @@ internal static class GetItemFastPath
             {
                 if (reader.ValueTextEquals("TableName"u8))
                 {
-                    if (!reader.Read() || reader.TokenType != JsonTokenType.String || table is not null) return false;
-                    table = reader.GetString();
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.String || table is not null || reader.ValueIsEscaped) return false;
+                    // The catalog's own string for the name: no string made per request. Unknown: the checked path.
+                    if (!database.TryGetTableName(reader.ValueSpan, out string name)) return false;
+                    table = name;
                 }
                 else if (reader.ValueTextEquals("ConsistentRead"u8))
                 {
