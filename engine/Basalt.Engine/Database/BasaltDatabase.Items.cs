@@ -106,28 +106,24 @@ public sealed partial class BasaltDatabase
     // The name of an existing table given as UTF-8 bytes, as the catalog holds it (no string is made): the server's
     // direct paths read table names off the wire and then call the string-named operations. False when there is no
     // such table, or the bytes are not a valid table name's (the caller then takes the checked path).
-    [SkipLocalsInit]
     public bool TryGetTableName(ReadOnlySpan<byte> utf8Name, out string name)
     {
-        name = "";
-        Span<char> chars = stackalloc char[TableValidation.TableNameLengthMax];
-        if (utf8Name.Length > chars.Length) return false;
-        if (System.Text.Unicode.Utf8.ToUtf16(utf8Name, chars, out _, out int written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
-            return false;
-        if (!_catalog.TryGet(chars[..written], out var table)) return false;
-        name = table.Name;
-        return true;
+        bool found = TryGetTable(utf8Name, out var table);
+        name = found ? table!.Name : "";
+        return found;
     }
 
-    // A table's key schema, for a caller that reads keys off the wire itself (the server's GetItem fast path): the
-    // key attributes' UTF-8 names and types; sortKeyType is 0 and its name empty for a table without a sort key.
-    // False when there is no such table (the caller then takes the checked path, which answers DynamoDB's error).
-    public bool TryGetKeySchema(string tableName, out ReadOnlyMemory<byte> partitionKeyName, out AttributeType partitionKeyType,
-        out ReadOnlyMemory<byte> sortKeyName, out AttributeType sortKeyType)
+    // The same, with the table's key schema, for a caller that reads keys off the wire itself (the server's GetItem
+    // direct path): the key attributes' UTF-8 names and types; sortKeyType is 0 and its name empty for a table
+    // without a sort key. One catalog lookup for both.
+    public bool TryGetKeySchema(ReadOnlySpan<byte> utf8TableName, out string name, out ReadOnlyMemory<byte> partitionKeyName,
+        out AttributeType partitionKeyType, out ReadOnlyMemory<byte> sortKeyName, out AttributeType sortKeyType)
     {
+        name = "";
         partitionKeyName = sortKeyName = default;
         partitionKeyType = sortKeyType = 0;
-        if (!_catalog.TryGet(tableName, out var table)) return false;
+        if (!TryGetTable(utf8TableName, out var table)) return false;
+        name = table!.Name;
         partitionKeyName = table.PartitionKey.Utf8Name;
         partitionKeyType = table.PartitionKey.Type;
         if (table.SortKey is { } sort)
@@ -136,6 +132,17 @@ public sealed partial class BasaltDatabase
             sortKeyType = sort.Type;
         }
         return true;
+    }
+
+    [SkipLocalsInit]
+    private bool TryGetTable(ReadOnlySpan<byte> utf8Name, out TableDefinition? table)
+    {
+        table = null;
+        Span<char> chars = stackalloc char[TableValidation.TableNameLengthMax];
+        if (utf8Name.Length > chars.Length) return false;
+        if (System.Text.Unicode.Utf8.ToUtf16(utf8Name, chars, out _, out int written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+            return false;
+        return _catalog.TryGet(chars[..written], out table!);
     }
 
     public ValueTask<DeleteItemResponse> DeleteItemAsync(DeleteItemRequest request)

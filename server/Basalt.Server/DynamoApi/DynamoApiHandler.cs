@@ -297,11 +297,10 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
         await response.Body.WriteAsync(body);
     }
 
-    private static async Task WriteUnknownOperationPageAsync(HttpResponse response)
-    {
-        response.StatusCode = StatusCodes.Status404NotFound;
-        await WriteBodyAsync(response, 404, "<UnknownOperationException/>\n"u8.ToArray());
-    }
+    private static readonly byte[] UnknownOperationPage = "<UnknownOperationException/>\n"u8.ToArray();
+
+    private static Task WriteUnknownOperationPageAsync(HttpResponse response) =>
+        WriteBodyAsync(response, StatusCodes.Status404NotFound, UnknownOperationPage);
 
     // The whole body in one pooled array; length -1 when it is over RequestBytesMax (chunked bodies have no
     // Content-Length to check up front).

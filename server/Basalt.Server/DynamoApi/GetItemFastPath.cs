@@ -25,7 +25,7 @@ internal static class GetItemFastPath
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            string? table = null;
+            scoped ReadOnlySpan<byte> tableName = default;
             scoped ReadOnlySpan<byte> name1 = default, name2 = default, value1 = default, value2 = default;
             AttributeType type1 = 0, type2 = 0;
             int keys = -1;
@@ -33,10 +33,9 @@ internal static class GetItemFastPath
             {
                 if (reader.ValueTextEquals("TableName"u8))
                 {
-                    if (!reader.Read() || reader.TokenType != JsonTokenType.String || table is not null || reader.ValueIsEscaped) return false;
-                    // The catalog's own string for the name: no string made per request. Unknown: the checked path.
-                    if (!database.TryGetTableName(reader.ValueSpan, out string name)) return false;
-                    table = name;
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.String || tableName.Length > 0 || reader.ValueIsEscaped) return false;
+                    tableName = reader.ValueSpan;
+                    if (tableName.IsEmpty) return false;
                 }
                 else if (reader.ValueTextEquals("ConsistentRead"u8))
                 {
@@ -58,9 +57,11 @@ internal static class GetItemFastPath
                 }
                 else return false;
             }
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || table is null || keys < 1) return false;
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || tableName.IsEmpty || keys < 1) return false;
 
-            if (!database.TryGetKeySchema(table, out var pkName, out var pkType, out var skName, out var skType)) return false;
+            // One catalog lookup for the table's own name string (none made per request) and its key schema; an
+            // unknown table is the checked path's to answer.
+            if (!database.TryGetKeySchema(tableName, out string table, out var pkName, out var pkType, out var skName, out var skType)) return false;
             // Which of the given attributes is the partition key and which the sort key.
             bool firstIsPartition = name1.SequenceEqual(pkName.Span);
             var pName = firstIsPartition ? name1 : name2;

@@ -9,17 +9,8 @@ namespace Basalt.Tests.Server;
 // operation even runs: the target header, content types, body size, malformed JSON, and the headers of every answer.
 public class DynamoApiProtocolTests
 {
-    private static HttpRequestMessage Post(string? target, string? body, string contentType = "application/x-amz-json-1.0")
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, "/");
-        if (target is not null) message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        if (body is not null)
-        {
-            message.Content = new StringContent(body, Encoding.UTF8);
-            message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
-        }
-        return message;
-    }
+    private static HttpRequestMessage Post(string? target, string? body, string contentType = "application/x-amz-json-1.0") =>
+        ServerFixture.JsonRequest(target, body, contentType);
 
     private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> SendAsync(ServerFixture fx, HttpRequestMessage message)
     {

@@ -13,13 +13,10 @@ namespace Basalt.Tests.Server;
 // every request it does not take (or that is wrong) left to the checked path.
 public class GetItemFastPathTests
 {
-    private static async Task<(HttpStatusCode Status, string Body)> PostAsync(ServerFixture fx, string operation, string body)
+    private static async Task<(HttpStatusCode Status, string Body)> Post(ServerFixture fx, string operation, string body)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent(body, Encoding.UTF8) };
-        message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-amz-json-1.0");
-        message.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDB_20120810." + operation);
-        var response = await fx.Http.SendAsync(message);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        var (status, answer, _) = await fx.PostAsync(operation, body);
+        return (status, answer);
     }
 
     private const string RichItem = """
@@ -32,16 +29,16 @@ public class GetItemFastPathTests
     public async Task The_fast_path_answers_byte_for_byte_as_the_checked_path()
     {
         await using var fx = await ServerFixture.StartAsync();
-        await PostAsync(fx, "CreateTable", """{"TableName":"Tab","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}""");
-        var (putStatus, putBody) = await PostAsync(fx, "PutItem", $$"""{"TableName":"Tab","Item":{{RichItem}}}""");
+        await Post(fx, "CreateTable", """{"TableName":"Tab","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}""");
+        var (putStatus, putBody) = await Post(fx, "PutItem", $$"""{"TableName":"Tab","Item":{{RichItem}}}""");
         Assert.True(putStatus == HttpStatusCode.OK, putBody);
 
         // Raw UTF-8 in the key (no JSON escape: an escaped key is left to the checked path), attributes in either order,
         // the number in any of its forms.
         const string key = """{"pk":{"S":"pé 1"},"sk":{"N":"-1.5"}}""";
         const string plainKey = """{"sk":{"N":"-15E-1"},"pk":{"S":"pé 1"}}""";
-        var (_, checkedBody) = await PostAsync(fx, "GetItem", $$"""{"TableName":"Tab","Key":{{key}},"ReturnConsumedCapacity":"NONE"}""");
-        var (_, fastBody) = await PostAsync(fx, "GetItem", $$"""{"TableName":"Tab","Key":{{key}}}""");
+        var (_, checkedBody) = await Post(fx, "GetItem", $$"""{"TableName":"Tab","Key":{{key}},"ReturnConsumedCapacity":"NONE"}""");
+        var (_, fastBody) = await Post(fx, "GetItem", $$"""{"TableName":"Tab","Key":{{key}}}""");
         Assert.Contains("\"Item\"", checkedBody);
         Assert.Equal(checkedBody, fastBody);
 
@@ -52,8 +49,8 @@ public class GetItemFastPathTests
         Assert.Equal(checkedBody, Encoding.UTF8.GetString(output.WrittenSpan));
 
         // An absent item: {} on both paths.
-        var (_, missingChecked) = await PostAsync(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"S":"x"},"sk":{"N":"1"}},"ReturnConsumedCapacity":"NONE"}""");
-        var (_, missingFast) = await PostAsync(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"S":"x"},"sk":{"N":"1"}}}""");
+        var (_, missingChecked) = await Post(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"S":"x"},"sk":{"N":"1"}},"ReturnConsumedCapacity":"NONE"}""");
+        var (_, missingFast) = await Post(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"S":"x"},"sk":{"N":"1"}}}""");
         Assert.Equal("{}", missingChecked);
         Assert.Equal("{}", missingFast);
     }
@@ -71,7 +68,7 @@ public class GetItemFastPathTests
     public async Task Requests_it_does_not_take_are_left_untouched_for_the_checked_path(string body)
     {
         await using var fx = await ServerFixture.StartAsync();
-        await PostAsync(fx, "CreateTable", """{"TableName":"Tab","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}""");
+        await Post(fx, "CreateTable", """{"TableName":"Tab","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}""");
         var output = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(output))
             Assert.False(GetItemFastPath.TryRun(fx.Server.Database, Encoding.UTF8.GetBytes(body), json));
@@ -82,16 +79,16 @@ public class GetItemFastPathTests
     public async Task Errors_through_the_server_are_the_checked_paths()
     {
         await using var fx = await ServerFixture.StartAsync();
-        await PostAsync(fx, "CreateTable", """{"TableName":"Tab","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"B"}],"BillingMode":"PAY_PER_REQUEST"}""");
-        await PostAsync(fx, "PutItem", """{"TableName":"Tab","Item":{"pk":{"B":"AAE="},"v":{"S":"found"}}}""");
-        var (okStatus, ok) = await PostAsync(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"B":"AAE="}}}""");
+        await Post(fx, "CreateTable", """{"TableName":"Tab","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"B"}],"BillingMode":"PAY_PER_REQUEST"}""");
+        await Post(fx, "PutItem", """{"TableName":"Tab","Item":{"pk":{"B":"AAE="},"v":{"S":"found"}}}""");
+        var (okStatus, ok) = await Post(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"B":"AAE="}}}""");
         Assert.Equal(HttpStatusCode.OK, okStatus);
         Assert.Equal("found", JsonDocument.Parse(ok).RootElement.GetProperty("Item").GetProperty("v").GetProperty("S").GetString());
 
-        var (status, wrong) = await PostAsync(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"S":"a"}}}""");
+        var (status, wrong) = await Post(fx, "GetItem", """{"TableName":"Tab","Key":{"pk":{"S":"a"}}}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("The provided key element does not match the schema", JsonDocument.Parse(wrong).RootElement.GetProperty("message").GetString());
-        var (_, huge) = await PostAsync(fx, "GetItem", "{\"TableName\":\"Tab\",\"Key\":{\"pk\":{\"B\":\"" + Convert.ToBase64String(new byte[2049]) + "\"}}}");
+        var (_, huge) = await Post(fx, "GetItem", "{\"TableName\":\"Tab\",\"Key\":{\"pk\":{\"B\":\"" + Convert.ToBase64String(new byte[2049]) + "\"}}}");
         Assert.Contains("Size of hashkey has exceeded the maximum size limit", huge);
     }
 }

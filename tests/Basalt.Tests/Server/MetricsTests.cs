@@ -118,10 +118,8 @@ public class MetricsTests
         var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() =>
             fx.Client.GetItemAsync(new GetItemRequest { TableName = "Nope", Key = Key("k1") }));
         // an operation Basalt does not implement, and a target that is no operation: both the "unknown" series
-        using (var raw = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent("{}", Encoding.UTF8) })
+        using (var raw = ServerFixture.JsonRequest("DynamoDB_20120810.TransactWriteItems", "{}"))
         {
-            raw.Content.Headers.ContentType = new("application/x-amz-json-1.0");
-            raw.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDB_20120810.TransactWriteItems");
             Assert.Equal(HttpStatusCode.BadRequest, (await fx.Http.SendAsync(raw)).StatusCode);
         }
 
@@ -193,10 +191,8 @@ public class MetricsTests
             Assert.Equal("<UnknownOperationException/>\n", await response.Content.ReadAsStringAsync());
         }
         // POST /metrics is a DynamoDB request like any other path
-        using (var post = new HttpRequestMessage(HttpMethod.Post, "/metrics") { Content = new StringContent("{}", Encoding.UTF8) })
+        using (var post = ServerFixture.JsonRequest("DynamoDB_20120810.ListTables", "{}", path: "/metrics"))
         {
-            post.Content.Headers.ContentType = new("application/x-amz-json-1.0");
-            post.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDB_20120810.ListTables");
             var response = await fx.Http.SendAsync(post);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("""{"TableNames":[]}""", await response.Content.ReadAsStringAsync());

@@ -11,16 +11,13 @@ namespace Basalt.Tests.Server;
 // path: nothing written, and the checked path's answer.
 public class PutItemFastPathTests
 {
-    private static async Task<(HttpStatusCode Status, string Body)> PostAsync(ServerFixture fx, string operation, string body)
+    private static async Task<(HttpStatusCode Status, string Body)> Post(ServerFixture fx, string operation, string body)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent(body, Encoding.UTF8) };
-        message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-amz-json-1.0");
-        message.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDB_20120810." + operation);
-        var response = await fx.Http.SendAsync(message);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        var (status, answer, _) = await fx.PostAsync(operation, body);
+        return (status, answer);
     }
 
-    private static Task CreateAsync(ServerFixture fx, string name) => PostAsync(fx, "CreateTable",
+    private static Task CreateAsync(ServerFixture fx, string name) => Post(fx, "CreateTable",
         $$"""{"TableName":"{{name}}","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}""");
 
     // Every type, escapes, raw UTF-8, non-canonical numbers, nesting, an empty string and an empty list and map.
@@ -39,20 +36,20 @@ public class PutItemFastPathTests
         Assert.True(PutItemFastPath.TryStart(fx.Server.Database, Encoding.UTF8.GetBytes($$"""{"TableName":"Fast","Item":{{Item}},"ReturnValues":"NONE"}"""), out var write));
         await write;
         // ReturnConsumedCapacity TOTAL is not the fast path's: this one goes through RequestReader and the managed item.
-        var (status, body) = await PostAsync(fx, "PutItem", $$"""{"TableName":"Checked","Item":{{Item}},"ReturnConsumedCapacity":"TOTAL"}""");
+        var (status, body) = await Post(fx, "PutItem", $$"""{"TableName":"Checked","Item":{{Item}},"ReturnConsumedCapacity":"TOTAL"}""");
         Assert.True(status == HttpStatusCode.OK, body);
 
-        var (_, fast) = await PostAsync(fx, "GetItem", """{"TableName":"Fast","Key":{"pk":{"S":"k1"}}}""");
-        var (_, slow) = await PostAsync(fx, "GetItem", """{"TableName":"Checked","Key":{"pk":{"S":"k1"}}}""");
+        var (_, fast) = await Post(fx, "GetItem", """{"TableName":"Fast","Key":{"pk":{"S":"k1"}}}""");
+        var (_, slow) = await Post(fx, "GetItem", """{"TableName":"Checked","Key":{"pk":{"S":"k1"}}}""");
         Assert.Contains("\"Item\"", fast);
         Assert.Equal(slow, fast);
         Assert.Equal("-12.5", JsonDocument.Parse(fast).RootElement.GetProperty("Item").GetProperty("n").GetProperty("N").GetString());
 
         // Through the server, a plain put answers {} and is readable at once.
-        var (putStatus, put) = await PostAsync(fx, "PutItem", """{"TableName":"Fast","Item":{"pk":{"S":"k2"},"v":{"N":"7"}}}""");
+        var (putStatus, put) = await Post(fx, "PutItem", """{"TableName":"Fast","Item":{"pk":{"S":"k2"},"v":{"N":"7"}}}""");
         Assert.Equal(HttpStatusCode.OK, putStatus);
         Assert.Equal("{}", put);
-        var (_, got) = await PostAsync(fx, "GetItem", """{"TableName":"Fast","Key":{"pk":{"S":"k2"}}}""");
+        var (_, got) = await Post(fx, "GetItem", """{"TableName":"Fast","Key":{"pk":{"S":"k2"}}}""");
         Assert.Equal("""{"Item":{"pk":{"S":"k2"},"v":{"N":"7"}}}""", got);
     }
 
@@ -91,11 +88,11 @@ public class PutItemFastPathTests
     {
         await using var fx = await ServerFixture.StartAsync();
         await CreateAsync(fx, "Tab");
-        var (status, body) = await PostAsync(fx, "PutItem", """{"TableName":"Tab","Item":{"pk":{"S":"a"},"s":{"SS":[]}}}""");
+        var (status, body) = await Post(fx, "PutItem", """{"TableName":"Tab","Item":{"pk":{"S":"a"},"s":{"SS":[]}}}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("com.amazon.coral.validate#ValidationException", JsonDocument.Parse(body).RootElement.GetProperty("__type").GetString());
         Assert.Contains("may not be empty", body);
-        var (_, noKey) = await PostAsync(fx, "PutItem", """{"TableName":"Tab","Item":{"x":{"S":"a"}}}""");
+        var (_, noKey) = await Post(fx, "PutItem", """{"TableName":"Tab","Item":{"x":{"S":"a"}}}""");
         Assert.Contains("Missing the key pk in the item", noKey);
     }
 }

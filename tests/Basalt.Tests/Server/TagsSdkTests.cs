@@ -147,13 +147,8 @@ public class TagsSdkTests
 
     private static async Task<(System.Net.HttpStatusCode Status, string Body, string Crc)> PostAsync(ServerFixture fx, string operation, string body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/")
-        {
-            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/x-amz-json-1.0"),
-        };
-        request.Headers.Add("X-Amz-Target", "DynamoDB_20120810." + operation);
-        using var response = await fx.Http.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), string.Join(",", response.Headers.GetValues("x-amz-crc32")));
+        var (status, answer, response) = await fx.PostAsync(operation, body);
+        using (response) return (status, answer, string.Join(",", response.Headers.GetValues("x-amz-crc32")));
     }
 
     [Fact]
