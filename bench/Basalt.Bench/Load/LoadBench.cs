@@ -170,8 +170,24 @@ public static class LoadBench
         var histogram = new HdrHistogram.LongHistogram(1, 60_000_000, 3);
         foreach (var p in parts) histogram.Add(p.LatencyUs);
         return new LoadFigures(parts[0].Server, parts[0].Workload, parts.Sum(p => p.Ops), parts.Sum(p => p.Seconds), histogram,
-            parts.Sum(p => p.Errors), parts.Select(p => p.FirstError).FirstOrDefault(e => e is not null), parts.Sum(p => p.CpuSeconds));
+            parts.Sum(p => p.Errors), parts.Select(p => p.FirstError).FirstOrDefault(e => e is not null), parts.Sum(p => p.CpuSeconds),
+            SumHost(parts.Select(p => p.HostFrom)), SumHost(parts.Select(p => p.HostTo)));
     }
+
+    // The rounds' host CPU readings added up, so that the merged figures' shares weigh each round by its length.
+    private static HostCpu? SumHost(IEnumerable<HostCpu?> readings)
+    {
+        long busy = 0, idle = 0, steal = 0;
+        foreach (var r in readings)
+        {
+            if (r is not { } h) return null;
+            (busy, idle, steal) = (busy + h.Busy, idle + h.Idle, steal + h.Steal);
+        }
+        return new HostCpu(busy, idle, steal);
+    }
+
+    private static string HostShares(LoadFigures f) =>
+        f.Host is { } h ? string.Create(CultureInfo.InvariantCulture, $"{h.BusyPercent:0} / {h.IdlePercent:0} / {h.StealPercent:0}") : "n/a";
 
     private static double Median(List<double> values)
     {
@@ -199,7 +215,7 @@ public static class LoadBench
         t.AppendLine(inv, $"- Data: {s.Records:N0} YCSB records (key `user` + FNV-1a hash of the sequence number; {s.FieldCount} string fields of {s.FieldBytes} random alphanumeric bytes), loaded into a fresh table `{DynamoHttpClient.Table}` (hash key `key`, S) on each server with {s.Concurrency} concurrent PutItem; then each workload for {s.Seconds:0.#} s per server in {s.Rounds} rounds that alternate the servers (A B, B A, ...), each round after a warm-up of min(1 s, 10%).");
         t.AppendLine("- Operations: a read is GetItem of a whole record (verified: a missing item counts as an error); an update or insert is PutItem of a whole record; YCSB's request distributions (scrambled zipfian, constant 0.99; latest for d).");
         t.AppendLine(inv, $"- Clients: {s.Concurrency} concurrent clients in the benchmark process (async tasks over pooled HTTP/1.1 keep-alive connections, one request in flight each), {(s.Rate > 0 ? $"open loop at {s.Rate:0} ops/s" : "closed loop")}; the same client code, bodies and headers for both servers (a well-formed SigV4 Authorization header with a fixed signature: neither server verifies signatures here). The client shares the machine's {m.Cores} cores with the server under test.");
-        t.AppendLine("- Latency: from when the operation was due (closed loop: when it started) to its answer, in an HdrHistogram (microseconds). ratio = Basalt's throughput over dynalite's, the median of the rounds' ratios. CPU µs/op: the server process's CPU time over the measured operations.");
+        t.AppendLine("- Latency: from when the operation was due (closed loop: when it started) to its answer, in an HdrHistogram (microseconds). ratio = Basalt's throughput over dynalite's, the median of the rounds' ratios. CPU µs/op: the server process's CPU time over the measured operations. Machine busy / idle / steal: shares of the machine's CPU time over the measured windows (/proc/stat); steal is time the hypervisor gave this virtual machine's CPUs to others, which stalls every thread at once and shows in the latency tail.");
         t.AppendLine("- Latency goal: after the comparison, Basalt alone in open loop at half of its own closed-loop throughput on the first workload, for the same time.");
         t.AppendLine();
         t.AppendLine("## Servers and durability");
@@ -211,19 +227,19 @@ public static class LoadBench
         t.AppendLine(inv, $"- Load time: basalt {loadSeconds[0]:0.00} s, dynalite {loadSeconds[1]:0.00} s ({s.Records / loadSeconds[0]:0} vs {s.Records / loadSeconds[1]:0} puts/s).");
         t.AppendLine();
         t.AppendLine("## Results");
-        t.AppendLine("| workload | server | ops/s | p50 µs | p99 µs | p99.9 µs | errors | server CPU µs/op | ratio (median round) | rounds' ratios |");
-        t.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        t.AppendLine("| workload | server | ops/s | p50 µs | p99 µs | p99.9 µs | errors | server CPU µs/op | machine busy / idle / steal % | ratio (median round) | rounds' ratios |");
+        t.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (w, b, d, ratios) in results)
         {
             foreach (var f in new[] { b, d })
             {
                 bool isBasalt = f == b;
-                t.AppendLine(inv, $"| {w.Name} | {f.Server} | {f.OpsPerSecond:N0} | {f.P50Us:0} | {f.P99Us:0} | {f.P999Us:0} | {f.Errors} | {f.CpuUsPerOp:0.0} | {(isBasalt ? Median(ratios).ToString("0.00", inv) : "")} | {(isBasalt ? string.Join(" / ", ratios.Select(r => r.ToString("0.00", inv))) : "")} |");
+                t.AppendLine(inv, $"| {w.Name} | {f.Server} | {f.OpsPerSecond:N0} | {f.P50Us:0} | {f.P99Us:0} | {f.P999Us:0} | {f.Errors} | {f.CpuUsPerOp:0.0} | {HostShares(f)} | {(isBasalt ? Median(ratios).ToString("0.00", inv) : "")} | {(isBasalt ? string.Join(" / ", ratios.Select(r => r.ToString("0.00", inv))) : "")} |");
             }
         }
         t.AppendLine();
         t.AppendLine("## Latency at half of Basalt's peak");
-        t.AppendLine(inv, $"- Workload {half.Workload}, open loop at {halfRate:N0} ops/s (half of {results[0].Basalt.OpsPerSecond:N0}), {s.Concurrency} clients: achieved {half.OpsPerSecond:N0} ops/s, p50 {half.P50Us:0} µs, p99 {half.P99Us:0} µs, p99.9 {half.P999Us:0} µs, errors {half.Errors}. Goal p99 < 2000 µs: {(half.P99Us < 2000 ? "met" : "not met")}.");
+        t.AppendLine(inv, $"- Workload {half.Workload}, open loop at {halfRate:N0} ops/s (half of {results[0].Basalt.OpsPerSecond:N0}), {s.Concurrency} clients: achieved {half.OpsPerSecond:N0} ops/s, p50 {half.P50Us:0} µs, p99 {half.P99Us:0} µs, p99.9 {half.P999Us:0} µs, errors {half.Errors}; machine busy / idle / steal {HostShares(half)} %. Goal p99 < 2000 µs: {(half.P99Us < 2000 ? "met" : "not met")}.");
         t.AppendLine();
         t.AppendLine("## Goals");
         foreach (var (w, b, d, ratios) in results)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Basalt.Bench.Report;
 using HdrHistogram;
 
 namespace Basalt.Bench.Load;
@@ -9,8 +10,11 @@ namespace Basalt.Bench.Load;
 // it was due, so a server that falls behind is charged for the queue it causes: no coordinated omission).
 // Latency per operation in an HdrHistogram (microseconds, 3 significant digits); a read-modify-write counts once,
 // from its read to its write's answer.
-public sealed record LoadFigures(string Server, char Workload, long Ops, double Seconds, LongHistogram LatencyUs, long Errors, string? FirstError, double CpuSeconds)
+// Host: the machine's CPU time over the measured window (busy, idle and stolen by the hypervisor), when known.
+public sealed record LoadFigures(string Server, char Workload, long Ops, double Seconds, LongHistogram LatencyUs, long Errors, string? FirstError, double CpuSeconds,
+    HostCpu? HostFrom = null, HostCpu? HostTo = null)
 {
+    public (double BusyPercent, double IdlePercent, double StealPercent)? Host => HostCpu.Between(HostFrom, HostTo);
     public double OpsPerSecond => Ops / Seconds;
     public double P50Us => LatencyUs.GetValueAtPercentile(50);
     public double P99Us => LatencyUs.GetValueAtPercentile(99);
@@ -57,6 +61,7 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
         var cpu0 = process?.CpuTime ?? TimeSpan.Zero;
         var cpuAtMeasure = TimeSpan.Zero;
         bool cpuTaken = false;
+        HostCpu? host0 = HostCpu.Read(), hostAtMeasure = null;
         var histograms = new LongHistogram[concurrency];
         // Open loop: one pacer thread releases each operation when it is due (sleeping while more than 2 ms early,
         // then yielding), and the workers take them in order; the workers never spin.
@@ -121,6 +126,7 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
                 {
                     cpuTaken = true;
                     cpuAtMeasure = process.CpuTime;
+                    hostAtMeasure = HostCpu.Read();
                 }
                 Interlocked.Increment(ref ops);
                 if (!result.Ok)
@@ -136,7 +142,7 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
         var merged = new LongHistogram(1, 60_000_000, 3);
         foreach (var h in histograms) merged.Add(h);
         double cpu = process is null ? 0 : (process.CpuTime - (cpuTaken ? cpuAtMeasure : cpu0)).TotalSeconds;
-        return new LoadFigures(server, workload.Name, ops, seconds, merged, errors, firstError, cpu);
+        return new LoadFigures(server, workload.Name, ops, seconds, merged, errors, firstError, cpu, cpuTaken ? hostAtMeasure : host0, HostCpu.Read());
     }
 
     private async Task<(bool Ok, string? Error)> ReadModifyWriteAsync(DynamoHttpClient.RequestBuffer buffer, string key, Random random)

@@ -34,6 +34,7 @@ internal static class PrometheusWriter
         var text = new StringBuilder(8192);
         WriteApi(text, api);
         WriteDatabase(text, database);
+        WriteRuntime(text);
         return text.ToString();
     }
 
@@ -118,6 +119,19 @@ internal static class PrometheusWriter
         PerShard(text, "basalt_maintenance_errors_total", "counter", "Flushes and compactions of the shard that failed.", shards.Count, i => shards[i].MaintenanceErrors);
         PerShard(text, "basalt_recovery_seconds", "gauge", "Time the shard took to recover at open.", shards.Count, i => shards[i].RecoveryMs / 1000.0);
         PerShard(text, "basalt_recovered_entries", "gauge", "Write-ahead log entries the shard replayed at open.", shards.Count, i => shards[i].RecoveredEntries);
+    }
+
+    // The .NET runtime's figures that explain latency: collections (each pauses the server) and their total pause.
+    private static void WriteRuntime(StringBuilder text)
+    {
+        Family(text, "basalt_gc_collections_total", "counter", "Garbage collections of the server process, by generation (a collection of generation 2 counts in 0 and 1 too).");
+        for (int g = 0; g <= GC.MaxGeneration; g++) Sample(text, "basalt_gc_collections_total", $"generation=\"{g}\"", GC.CollectionCount(g));
+        Family(text, "basalt_gc_pause_seconds_total", "counter", "Time the server's threads were paused by garbage collections.");
+        Sample(text, "basalt_gc_pause_seconds_total", null, GC.GetTotalPauseDuration().TotalSeconds);
+        Family(text, "basalt_gc_allocated_bytes_total", "counter", "Bytes the server process has allocated on the managed heap.");
+        Sample(text, "basalt_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes());
+        Gauge(text, "basalt_gc_heap_bytes", "Managed heap size after the last collection.", GC.GetGCMemoryInfo().HeapSizeBytes);
+        Gauge(text, "basalt_threadpool_threads", "Threads in the .NET thread pool.", ThreadPool.ThreadCount);
     }
 
     private static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;

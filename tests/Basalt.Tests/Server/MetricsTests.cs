@@ -178,6 +178,14 @@ public class MetricsTests
         Assert.Equal(2, scrape.Named("basalt_write_stalls_total").Count());
         Assert.Equal(2, scrape.Named("basalt_flushes_total").Count());
         Assert.Equal(0, scrape.Value("basalt_http_rejected_total", ("reason", "not_found")));
+
+        // the runtime's figures: one series per generation, counts that only grow with the generation's age
+        var collections = scrape.Named("basalt_gc_collections_total").ToDictionary(s => s.Labels["generation"], s => s.Value);
+        Assert.Equal(["0", "1", "2"], collections.Keys.Order());
+        Assert.True(collections["0"] >= collections["1"] && collections["1"] >= collections["2"], "a collection of generation n counts in every younger one");
+        Assert.True(scrape.Value("basalt_gc_allocated_bytes_total") > 0);
+        Assert.True(scrape.Value("basalt_gc_pause_seconds_total") >= 0);
+        Assert.True(scrape.Value("basalt_threadpool_threads") >= 1);
     }
 
     [Fact]

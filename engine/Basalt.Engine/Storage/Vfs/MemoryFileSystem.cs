@@ -13,12 +13,75 @@ namespace Basalt.Engine.Storage.Vfs;
 // in-memory mode cost about 20 ms) and Crash is refused.
 public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
 {
+    // A file's bytes in fixed chunks on the pinned object heap: appending never copies what is already written
+    // (a doubling array did, and an in-memory server's 64 MiB write-ahead log then copied tens of megabytes on
+    // the request path and allocated arrays that set off full collections), and the GC never moves them.
     private sealed class Node
     {
-        public byte[] Data = [];
+        public const int ChunkBytes = 64 << 10;
+        private readonly List<byte[]> _chunks = new();
         public long Length;
         public byte[] SyncedData = [];
         public long SyncedLength;
+
+        public static Node From(ReadOnlySpan<byte> data)
+        {
+            var node = new Node();
+            node.Write(0, data);
+            node.Length = data.Length;
+            node.SyncedData = data.ToArray();
+            node.SyncedLength = data.Length;
+            return node;
+        }
+
+        // Makes room up to `end` (new bytes are zero); Length is the caller's.
+        public void Reserve(long end)
+        {
+            while ((long)_chunks.Count * ChunkBytes < end) _chunks.Add(GC.AllocateArray<byte>(ChunkBytes, pinned: true));
+        }
+
+        public void Write(long offset, ReadOnlySpan<byte> data)
+        {
+            Reserve(offset + data.Length);
+            while (!data.IsEmpty)
+            {
+                int within = (int)(offset % ChunkBytes);
+                int n = Math.Min(data.Length, ChunkBytes - within);
+                data[..n].CopyTo(_chunks[(int)(offset / ChunkBytes)].AsSpan(within, n));
+                data = data[n..];
+                offset += n;
+            }
+        }
+
+        public void Read(long offset, Span<byte> buffer)
+        {
+            while (!buffer.IsEmpty)
+            {
+                int within = (int)(offset % ChunkBytes);
+                int n = Math.Min(buffer.Length, ChunkBytes - within);
+                _chunks[(int)(offset / ChunkBytes)].AsSpan(within, n).CopyTo(buffer);
+                buffer = buffer[n..];
+                offset += n;
+            }
+        }
+
+        public void Clear(long from, long to)
+        {
+            while (from < to)
+            {
+                int within = (int)(from % ChunkBytes);
+                int n = (int)Math.Min(to - from, ChunkBytes - within);
+                _chunks[(int)(from / ChunkBytes)].AsSpan(within, n).Clear();
+                from += n;
+            }
+        }
+
+        public byte[] ToArray()
+        {
+            var copy = new byte[Length];
+            Read(0, copy);
+            return copy;
+        }
     }
 
     private readonly bool _crashable = crashable;
@@ -76,7 +139,7 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
         {
             if (!_live.TryGetValue(path, out var node))
                 throw new StorageException(StorageError.IoError, $"map of {path} failed: no such file");
-            return new MemMapped(path, node.Data.AsSpan(0, (int)node.Length));
+            return new MemMapped(path, node);
         }
     }
 
@@ -156,13 +219,7 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
             foreach (var key in _durable.Keys.ToList())
             {
                 var old = _durable[key];
-                var fresh = new Node
-                {
-                    Data = old.SyncedData.AsSpan(0, (int)old.SyncedLength).ToArray(),
-                    Length = old.SyncedLength,
-                    SyncedData = old.SyncedData.AsSpan(0, (int)old.SyncedLength).ToArray(),
-                    SyncedLength = old.SyncedLength,
-                };
+                var fresh = Node.From(old.SyncedData.AsSpan(0, (int)old.SyncedLength));
                 _durable[key] = fresh;
                 _live[key] = fresh;
             }
@@ -207,7 +264,7 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
     // Test helper: the current bytes of a file (a copy).
     public byte[] ReadAll(string path)
     {
-        lock (_gate) { var n = _live[Normalize(path)]; return n.Data.AsSpan(0, (int)n.Length).ToArray(); }
+        lock (_gate) return _live[Normalize(path)].ToArray();
     }
 
     // Test helper: overwrites bytes in place, bypassing the file API (used to inject corruption).
@@ -216,7 +273,8 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
         lock (_gate)
         {
             var n = _live[Normalize(path)];
-            bytes.CopyTo(n.Data.AsSpan((int)offset));
+            if (offset + bytes.Length > n.Length) throw new ArgumentOutOfRangeException(nameof(offset), "a poke stays inside the file");
+            n.Write(offset, bytes);
             if (n.SyncedLength >= offset + bytes.Length) bytes.CopyTo(n.SyncedData.AsSpan((int)offset));
         }
     }
@@ -262,7 +320,7 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
                 CheckAlive();
                 if (offset >= node.Length) return 0;
                 int n = (int)Math.Min(buffer.Length, node.Length - offset);
-                node.Data.AsSpan((int)offset, n).CopyTo(buffer);
+                node.Read(offset, buffer[..n]);
                 return n;
             }
         }
@@ -276,19 +334,11 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
                 long end = offset + data.Length;
                 if (fs.CapacityBytes is long cap && end > node.Length && fs.UsedBytes() + (end - node.Length) > cap)
                     throw new StorageException(StorageError.DiskFull, $"disk full during write of {Path}");
-                Grow(end);
-                data.CopyTo(node.Data.AsSpan((int)offset));
+                // Bytes between the old end and `offset` read as zeros: Reserve's chunks are zeroed, and SetLength
+                // clears what it cuts off.
+                node.Write(offset, data);
                 if (end > node.Length) node.Length = end;
             }
-        }
-
-        private void Grow(long end)
-        {
-            if (end <= node.Data.Length) return;
-            long size = Math.Max(end, Math.Max(4096, node.Data.Length * 2L));
-            var bigger = new byte[size];
-            node.Data.AsSpan(0, (int)node.Length).CopyTo(bigger);
-            node.Data = bigger;
         }
 
         public void Sync()
@@ -297,7 +347,7 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
             {
                 CheckAlive();
                 if (!fs._crashable) return;
-                node.SyncedData = node.Data.AsSpan(0, (int)node.Length).ToArray();
+                node.SyncedData = node.ToArray();
                 node.SyncedLength = node.Length;
             }
         }
@@ -310,8 +360,8 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
                 CheckAlive();
                 if (fs.CapacityBytes is long cap && length > node.Length && fs.UsedBytes() + (length - node.Length) > cap)
                     throw new StorageException(StorageError.DiskFull, $"disk full during set length of {Path}");
-                Grow(length);
-                if (length < node.Length) node.Data.AsSpan((int)length, (int)(node.Length - length)).Clear();
+                node.Reserve(length);
+                if (length < node.Length) node.Clear(length, node.Length);
                 node.Length = length;
             }
         }
@@ -323,13 +373,13 @@ public sealed class MemoryFileSystem(bool crashable = true) : IFileSystem
     {
         private byte* _pointer;
 
-        public MemMapped(string path, ReadOnlySpan<byte> contents)
+        public MemMapped(string path, Node contents)
         {
             Path = path;
             Length = contents.Length;
             // A copy in unmanaged memory: the file is immutable by contract, and the pointer must not move.
             _pointer = (byte*)NativeMemory.Alloc((nuint)Math.Max(1, contents.Length));
-            contents.CopyTo(new Span<byte>(_pointer, contents.Length));
+            contents.Read(0, new Span<byte>(_pointer, checked((int)contents.Length)));
         }
 
         public string Path { get; }

@@ -26,6 +26,50 @@ public class MemoryFileSystemTests
     }
 
     [Fact]
+    public void Files_larger_than_a_chunk_read_back_byte_for_byte_with_zeros_in_gaps_and_after_truncation()
+    {
+        // A file's bytes live in 64 KiB chunks: writes, reads and maps that straddle them must not show the seams.
+        var fs = new MemoryFileSystem();
+        fs.CreateDirectory("/d");
+        var random = new Random(7);
+        var expected = new byte[300_000];
+        using (var f = fs.Create("/d/a"))
+        {
+            for (int offset = 0; offset < 200_000; )
+            {
+                int n = random.Next(1, 20_000);
+                n = Math.Min(n, 200_000 - offset);
+                random.NextBytes(expected.AsSpan(offset, n));
+                f.Write(offset, expected.AsSpan(offset, n));
+                offset += n;
+            }
+            // a write past the end leaves a gap of zeros
+            random.NextBytes(expected.AsSpan(250_000, 50_000));
+            f.Write(250_000, expected.AsSpan(250_000, 50_000));
+            Assert.Equal(300_000, f.Length);
+
+            var read = new byte[70_000];
+            Assert.Equal(70_000, f.Read(60_000, read));
+            Assert.Equal(expected.AsSpan(60_000, 70_000).ToArray(), read);
+            Assert.Equal(10_000, f.Read(290_000, read)); // short read at the end
+            Assert.Equal(expected.AsSpan(290_000, 10_000).ToArray(), read.AsSpan(0, 10_000).ToArray());
+
+            // truncation clears: growing again shows zeros, not the old bytes
+            f.SetLength(100_000);
+            f.SetLength(300_000);
+            expected.AsSpan(100_000).Clear();
+        }
+        Assert.Equal(expected, fs.ReadAll("/d/a"));
+        unsafe
+        {
+            using var mapped = fs.MapReadOnly("/d/a");
+            Assert.Equal(expected, new ReadOnlySpan<byte>(mapped.Pointer, (int)mapped.Length).ToArray());
+        }
+        fs.Poke("/d/a", 65_530, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, fs.ReadAll("/d/a").AsSpan(65_530, 12).ToArray());
+    }
+
+    [Fact]
     public void A_non_crashable_file_system_keeps_no_synced_copy_and_refuses_Crash()
     {
         var fs = new MemoryFileSystem(crashable: false);
