@@ -89,6 +89,7 @@ public static class LoadBench
         {
             var f = await runner.RunAsync(w, s.Seconds, s.Concurrency, s.Rate, 0);
             Console.WriteLine(Line(f));
+            Console.Error.WriteLine($"load: machine busy / idle / steal {HostShares(f)} %");
         }
     }
 

@@ -63,24 +63,22 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
         bool cpuTaken = false;
         HostCpu? host0 = HostCpu.Read(), hostAtMeasure = null;
         var histograms = new LongHistogram[concurrency];
-        // Open loop: one pacer thread releases each operation when it is due (sleeping while more than 2 ms early,
-        // then yielding), and the workers take them in order; the workers never spin.
+        // Open loop: one pacer thread releases each operation when it is due (sleeping until then: Pacer), and the
+        // workers take them in order; nothing spins.
         var due = rate > 0 ? System.Threading.Channels.Channel.CreateUnbounded<long>(new() { SingleWriter = true }) : null;
         Thread? pacer = null;
         if (due is not null)
         {
             pacer = new Thread(() =>
             {
+                Pacer.PrepareThread();
                 for (long i = 0; ; i++)
                 {
                     long at = start + (long)(i * ticksPerOp);
                     if (at >= end) break;
-                    long wait;
-                    while ((wait = at - Stopwatch.GetTimestamp()) > 0)
-                    {
-                        if (wait > Stopwatch.Frequency / 500) Thread.Sleep(1);
-                        else Thread.Yield();
-                    }
+                    // Sleeps until the operation is due; one that is already due (the pacer woke late) goes at once,
+                    // its lateness counted in its latency.
+                    if (at > Stopwatch.GetTimestamp()) Pacer.WaitUntil(at);
                     due.Writer.TryWrite(at);
                 }
                 due.Writer.TryComplete();
