@@ -398,11 +398,38 @@ internal sealed partial class ShardStore
                 var value = decision == WriteDecision.Put ? output.WrittenSpan : default;
                 var routing = StoredKey.RoutingOf(key);
                 var rest = StoredKey.RestOf(key);
-                var payload = request.Reserve(WriteBatchFormat.HeaderBytes + WriteBatchFormat.EntryBytes(routing.Length, rest.Length, value.Length));
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload, 1);
-                WriteBatchFormat.WriteEntry(payload[WriteBatchFormat.HeaderBytes..], kind, StoredKey.VPartitionOf(key), routing, rest, value);
-                request.Count = 1;
-                request.MemtableBytes = Memtable.Memtable.EntryBytesMax(key.Length, value.Length);
+                int vpartition = StoredKey.VPartitionOf(key);
+                int ownBytes = WriteBatchFormat.EntryBytes(routing.Length, rest.Length, value.Length);
+                var side = (transform as IWriteTransformWithSideWrites)?.SideWrites;
+                ReadOnlySpan<byte> sideEntries = default;
+                long sideMemtableBytes = 0;
+                if (side is { Count: > 0 })
+                {
+                    var entries = side.Entries();
+                    while (entries.TryRead(out _, out var sideKey, out var sideValue))
+                    {
+                        if (StoredKey.VPartitionOf(sideKey) != vpartition)
+                        {
+                            request.SetException(new StorageException(StorageError.InvalidArgument,
+                                "a write transform's side writes must be in the virtual partition of the key it transforms"));
+                            return false;
+                        }
+                        sideMemtableBytes += Memtable.Memtable.EntryBytesMax(sideKey.Length, sideValue.Length);
+                    }
+                    sideEntries = side.Encoded()[WriteBatchFormat.HeaderBytes..];
+                    if ((long)WriteBatchFormat.HeaderBytes + ownBytes + sideEntries.Length > Limits.WriteBatchBytesMax)
+                    {
+                        request.SetException(new StorageException(StorageError.BatchTooLarge, $"a write batch holds at most {Limits.WriteBatchBytesMax} bytes"));
+                        return false;
+                    }
+                }
+                var payload = request.Reserve(WriteBatchFormat.HeaderBytes + ownBytes + sideEntries.Length);
+                int count = 1 + (sideEntries.IsEmpty ? 0 : side!.Count);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)count);
+                WriteBatchFormat.WriteEntry(payload[WriteBatchFormat.HeaderBytes..], kind, vpartition, routing, rest, value);
+                sideEntries.CopyTo(payload[(WriteBatchFormat.HeaderBytes + ownBytes)..]);
+                request.Count = count;
+                request.MemtableBytes = Memtable.Memtable.EntryBytesMax(key.Length, value.Length) + sideMemtableBytes;
                 return true;
             default:
                 request.SetException(new StorageException(StorageError.InvalidArgument, $"a write transform returned an unknown decision {decision}"));

@@ -294,11 +294,15 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
 
     // Iterates one item collection (one routing part) in rest order between restFrom (inclusive; null: from
     // the start) and restTo (exclusive; null: to the end), forward or backward, as of the snapshot or now.
-    public RangeIterator Iterate(ReadOnlySpan<byte> routing, byte[]? restFrom = null, byte[]? restTo = null, bool reverse = false, Snapshot? snapshot = null)
+    public RangeIterator Iterate(ReadOnlySpan<byte> routing, byte[]? restFrom = null, byte[]? restTo = null, bool reverse = false, Snapshot? snapshot = null) =>
+        Iterate(Partitioner.VirtualPartitionFor(routing), routing, restFrom, restTo, reverse, snapshot);
+
+    // As above, for keys written to an explicit virtual partition (WriteBatch's placed forms).
+    public RangeIterator Iterate(int vpartition, ReadOnlySpan<byte> routing, byte[]? restFrom = null, byte[]? restTo = null, bool reverse = false, Snapshot? snapshot = null)
     {
+        WriteBatch.CheckVPartition(vpartition);
         WriteBatch.Validate(routing, restFrom ?? [], default);
         WriteBatch.Validate(routing, restTo ?? [], default);
-        int vpartition = Partitioner.VirtualPartitionFor(routing);
         var lower = new byte[StoredKey.Length(routing.Length, restFrom?.Length ?? 0)];
         StoredKey.Write(lower, vpartition, routing, restFrom);
         byte[] upper;

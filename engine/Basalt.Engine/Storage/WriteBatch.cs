@@ -28,10 +28,22 @@ public sealed class WriteBatch : IDisposable
     internal int FirstVPartition => _firstVPartition;
 
     public void Put(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>
-        Add(EntryKind.Put, routing, rest, value);
+        Add(EntryKind.Put, Partitioner.VirtualPartitionFor(routing), routing, rest, value);
 
     public void Delete(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) =>
-        Add(EntryKind.Delete, routing, rest, default);
+        Add(EntryKind.Delete, Partitioner.VirtualPartitionFor(routing), routing, rest, default);
+
+    // Placed forms: the key lives in the given virtual partition instead of its routing part's own, so that it stays
+    // with another item collection (a local secondary index's entries stay with their base items: same shard, same
+    // atomic batch, and a partition move takes both). Reads must name the same partition (StorageEngine.Iterate).
+    public void Put(int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>
+        Add(EntryKind.Put, CheckVPartition(vpartition), routing, rest, value);
+
+    public void Delete(int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest) =>
+        Add(EntryKind.Delete, CheckVPartition(vpartition), routing, rest, default);
+
+    internal static int CheckVPartition(int vpartition) => (uint)vpartition < Limits.VirtualPartitions ? vpartition
+        : throw new StorageException(StorageError.InvalidArgument, $"virtual partition {vpartition} is outside [0, {Limits.VirtualPartitions})");
 
     public void Clear()
     {
@@ -59,7 +71,7 @@ public sealed class WriteBatch : IDisposable
             throw new StorageException(StorageError.ValueTooLarge, $"value of {value.Length} bytes exceeds the limit of {Limits.ValueBytesMax} bytes");
     }
 
-    private void Add(EntryKind kind, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
+    private void Add(EntryKind kind, int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
     {
         Validate(routing, rest, value);
         if (_count + 1 > Limits.WriteBatchEntriesMax)
@@ -68,7 +80,6 @@ public sealed class WriteBatch : IDisposable
         if ((long)_length + entryBytes > Limits.WriteBatchBytesMax)
             throw new StorageException(StorageError.BatchTooLarge, $"a write batch holds at most {Limits.WriteBatchBytesMax} bytes");
         Reserve(entryBytes);
-        int vpartition = Partitioner.VirtualPartitionFor(routing);
         if (_firstVPartition < 0) _firstVPartition = vpartition;
         _length += WriteBatchFormat.WriteEntry(_buffer.AsSpan(_length, entryBytes), kind, vpartition, routing, rest, value);
         _count++;

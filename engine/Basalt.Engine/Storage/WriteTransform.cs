@@ -24,3 +24,14 @@ public interface IWriteTransform
     // Limits.ValueBytesMax bytes, else the request fails with ValueTooLarge).
     WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue);
 }
+
+// A transform whose write carries more entries, logged with the transformed key's own in one atomic batch: a table's
+// local secondary index entries, kept in step with the item. After Apply decides Put or Delete, the shard's writer
+// appends SideWrites (when not null and not empty); after a decision of None they are ignored. Every side entry must
+// be in the transformed key's virtual partition (WriteBatch's placed forms), so that the batch stays on one shard;
+// one that is not fails the request with InvalidArgument and nothing is written. Apply fills the batch (clearing it
+// first): the writer reads it right after Apply returns, on the same thread.
+public interface IWriteTransformWithSideWrites : IWriteTransform
+{
+    WriteBatch? SideWrites { get; }
+}

@@ -159,3 +159,95 @@ public sealed class WriteTransformTests : IDisposable
         Assert.Equal(50, inc.Seen);
     }
 }
+
+// Placed keys (an explicit virtual partition) and a transform's side writes: what local secondary indexes stand on.
+public sealed class PlacedWriteTests : IDisposable
+{
+    private readonly EngineFixture _fx = new();
+
+    public void Dispose() => _fx.Dispose();
+
+    private static readonly byte[] Base = Encoding.UTF8.GetBytes("base-collection");
+    private static readonly byte[] Side = Encoding.UTF8.GetBytes("side-collection");
+    private static int Home => Basalt.Engine.Shards.Partitioner.VirtualPartitionFor(Base);
+
+    // Puts the new value under the base key and mirrors it as a side entry keyed by the value (and deletes the side
+    // entry of the old value): an index kept in step with its item.
+    private sealed class Mirror(string? newValue, int? sideVPartition = null) : IWriteTransformWithSideWrites
+    {
+        public WriteBatch? SideWrites { get; } = new();
+        public bool Fail;
+        public WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> output)
+        {
+            SideWrites!.Clear();
+            int vp = sideVPartition ?? Home;
+            if (exists) SideWrites.Delete(vp, Side, current);
+            if (newValue is null)
+            {
+                if (Fail) return WriteDecision.None;
+                return exists ? WriteDecision.Delete : WriteDecision.None;
+            }
+            var bytes = Encoding.UTF8.GetBytes(newValue);
+            SideWrites.Put(vp, Side, bytes, "k"u8);
+            if (Fail) return WriteDecision.None;
+            bytes.CopyTo(output.GetSpan(bytes.Length));
+            output.Advance(bytes.Length);
+            return WriteDecision.Put;
+        }
+    }
+
+    private static List<string> SideKeys(StorageEngine engine)
+    {
+        var keys = new List<string>();
+        using var it = engine.Iterate(Home, Side);
+        while (it.MoveNext()) keys.Add(Encoding.UTF8.GetString(it.Rest));
+        return keys;
+    }
+
+    [Fact]
+    public async Task Side_writes_are_logged_with_the_item_and_survive_a_crash()
+    {
+        var engine = _fx.Open(_fx.Options(Durability.Sync, shards: 2));
+        await engine.TransformAsync(Base, "a"u8, new Mirror("one"));
+        await engine.TransformAsync(Base, "a"u8, new Mirror("two"));
+        await engine.TransformAsync(Base, "b"u8, new Mirror("three"));
+        Assert.Equal(["three", "two"], SideKeys(engine));
+        // A side key is not in its own routing part's partition: only the placed read finds it.
+        Assert.NotEqual(Home, Basalt.Engine.Shards.Partitioner.VirtualPartitionFor(Side));
+        using (var own = engine.Iterate(Side)) Assert.False(own.MoveNext());
+
+        // A failed condition writes neither the item nor its side entries.
+        await engine.TransformAsync(Base, "a"u8, new Mirror("four") { Fail = true });
+        Assert.Equal(["three", "two"], SideKeys(engine));
+        await engine.TransformAsync(Base, "b"u8, new Mirror(null));
+        Assert.Equal(["two"], SideKeys(engine));
+
+        _fx.Crash();
+        _fx.Reopen(ref engine, Durability.Sync, shards: 2);
+        Assert.Equal(["two"], SideKeys(engine));
+        Assert.Equal("two"u8.ToArray(), engine.Get(Base, "a"u8));
+        Assert.Null(engine.Get(Base, "b"u8));
+    }
+
+    [Fact]
+    public async Task A_side_write_outside_the_key_s_virtual_partition_fails_the_write_and_writes_nothing()
+    {
+        var engine = _fx.Open(_fx.Options(Durability.Sync, shards: 2));
+        int elsewhere = (Home + 1) % Limits.VirtualPartitions;
+        var error = await Assert.ThrowsAsync<StorageException>(async () => await engine.TransformAsync(Base, "a"u8, new Mirror("one", elsewhere)));
+        Assert.Equal(StorageError.InvalidArgument, error.Error);
+        Assert.Null(engine.Get(Base, "a"u8));
+        Assert.Empty(SideKeys(engine));
+        // the shard goes on
+        await engine.TransformAsync(Base, "a"u8, new Mirror("one"));
+        Assert.Equal(["one"], SideKeys(engine));
+    }
+
+    [Fact]
+    public void A_placed_batch_key_needs_a_real_virtual_partition()
+    {
+        using var batch = new WriteBatch();
+        Assert.Equal(StorageError.InvalidArgument, Assert.Throws<StorageException>(() => batch.Put(Limits.VirtualPartitions, Side, "x"u8, "v"u8)).Error);
+        Assert.Equal(StorageError.InvalidArgument, Assert.Throws<StorageException>(() => batch.Delete(-1, Side, "x"u8)).Error);
+    }
+}
