@@ -3,7 +3,8 @@ using Basalt.Engine.Model;
 namespace Basalt.Engine.Database;
 
 // DynamoDB's Select for Query and Scan. Absent means ALL_ATTRIBUTES, or SPECIFIC_ATTRIBUTES when a
-// ProjectionExpression is given. ALL_PROJECTED_ATTRIBUTES needs an index (none exist yet, so it is refused).
+// ProjectionExpression is given; ALL_PROJECTED_ATTRIBUTES when IndexName is given. ALL_PROJECTED_ATTRIBUTES needs
+// an index.
 public enum Select : byte
 {
     AllAttributes = 0,
@@ -13,10 +14,11 @@ public enum Select : byte
 }
 
 // Query and Scan in the managed form (AttributeValue maps), members as DynamoDB names them. Plain data; the
-// database validates them per call. Not here: IndexName (no indexes yet).
+// database validates them per call. IndexName reads a local secondary index of the table instead of the table.
 public sealed class QueryRequest
 {
     public string? TableName { get; set; }
+    public string? IndexName { get; set; }
     public string? KeyConditionExpression { get; set; }
     public string? FilterExpression { get; set; }
     public string? ProjectionExpression { get; set; }
@@ -41,6 +43,7 @@ public sealed class QueryRequest
 public sealed class ScanRequest
 {
     public string? TableName { get; set; }
+    public string? IndexName { get; set; }
     public string? FilterExpression { get; set; }
     public string? ProjectionExpression { get; set; }
     public Dictionary<string, string>? ExpressionAttributeNames { get; set; }

@@ -20,6 +20,8 @@ public sealed record TableDescription
     public required string TableId { get; init; }
     public required BillingModeSummary BillingModeSummary { get; init; }
     public required ProvisionedThroughputDescription ProvisionedThroughput { get; init; }
+    // Null when the table has none (DynamoDB then omits the member).
+    public IReadOnlyList<LocalSecondaryIndexDescription>? LocalSecondaryIndexes { get; init; }
 }
 
 public sealed record BillingModeSummary(BillingMode BillingMode, DateTimeOffset? LastUpdateToPayPerRequestDateTime);

@@ -13,6 +13,8 @@ public sealed class CreateTableRequest
     public ProvisionedThroughput? ProvisionedThroughput { get; set; }
     // The table's first tags (TagResource's rules; null or empty = none).
     public List<Tag>? Tags { get; set; }
+    // At most 5; only at creation, as DynamoDB (null = none; an empty list is refused, as DynamoDB refuses it).
+    public List<LocalSecondaryIndex>? LocalSecondaryIndexes { get; set; }
 }
 
 public sealed record CreateTableResponse(TableDescription TableDescription);

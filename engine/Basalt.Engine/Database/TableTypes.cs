@@ -56,6 +56,13 @@ public static class DatabaseEnums
         _ => "DELETING",
     };
 
+    public static string WireName(this ProjectionType type) => type switch
+    {
+        ProjectionType.All => "ALL",
+        ProjectionType.KeysOnly => "KEYS_ONLY",
+        _ => "INCLUDE",
+    };
+
     public static string WireName(this ReturnValue value) => value switch
     {
         ReturnValue.None => "NONE",
@@ -65,3 +72,31 @@ public static class DatabaseEnums
         _ => "UPDATED_NEW",
     };
 }
+
+// Which attributes a secondary index holds besides the keys (DynamoDB's ProjectionType).
+public enum ProjectionType : byte
+{
+    All = 0,
+    KeysOnly = 1,
+    Include = 2,
+}
+
+// An index's projection as CreateTable takes it and DescribeTable shows it. NonKeyAttributes only with INCLUDE.
+public sealed class Projection
+{
+    public ProjectionType? ProjectionType { get; set; }
+    public List<string>? NonKeyAttributes { get; set; }
+}
+
+// A local secondary index as CreateTable defines it: the table's partition key and another sort key.
+public sealed class LocalSecondaryIndex
+{
+    public string? IndexName { get; set; }
+    public List<KeySchemaElement>? KeySchema { get; set; }
+    public Projection? Projection { get; set; }
+}
+
+// DescribeTable's view of a local secondary index. IndexSizeBytes and ItemCount are as of the last statistics
+// refresh (BasaltDatabase.RefreshTableStatisticsAsync), as the table's are.
+public sealed record LocalSecondaryIndexDescription(string IndexName, IReadOnlyList<KeySchemaElement> KeySchema,
+    ProjectionType ProjectionType, IReadOnlyList<string>? NonKeyAttributes, long IndexSizeBytes, long ItemCount, string IndexArn);
