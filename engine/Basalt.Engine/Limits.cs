@@ -8,9 +8,11 @@ public static class Limits
     // partition key plus room for the table prefix and type tag.
     public const int RoutingBytesMax = 2304;
 
-    // Routing part + rest (DynamoDB: 2048-byte partition key + 1024-byte sort key + prefixes), with room to spare
-    // for index keys, which carry the base key too.
-    public const int KeyBytesMax = 4096;
+    // Routing part + rest. A table's item: 4 + 2048 (partition key) + 1024 (sort key). A local secondary index entry:
+    // 4 + 2048, then the index's sort key escaped and terminated (at most 2 x 1024 + 2), then the table's sort key
+    // (1024): 5126. A global index entry will carry its own partition and sort keys and the table's whole key:
+    // 4 + 2048 + 2050 + 2050 + 1024 = 7176. Keys are u16-length fields everywhere (WAL, memtable, segments).
+    public const int KeyBytesMax = 8192;
 
     // The same key inside the engine: a StoredKey adds 4 header bytes (vpartition, routing length). The
     // memtable, WAL and segments bound keys by this.

@@ -167,6 +167,7 @@ public sealed partial class BasaltDatabase
                         throw new ValidationException("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null");
                     var item = Encode(writer, put.Item);
                     ItemKeys.FromItem(table, item, out partitionKey, out sortKey);
+                    LocalIndexes.Validate(table, item);
                     if (!seen.Add(KeyId(table, partitionKey, sortKey))) throw new ValidationException(BatchDuplicatesMessage);
                     puts[i] = item.ToArray();
                 }

@@ -48,6 +48,7 @@ public sealed partial class BasaltDatabase
         if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None)
             return Complete(PutEncoded(table, item), static () => new PutItemResponse(null));
         ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
+        LocalIndexes.Validate(table, item);
         var transform = new ItemTransform
         {
             Condition = expressions.Condition,
@@ -239,6 +240,7 @@ public sealed partial class BasaltDatabase
 
     private ValueTask<ulong> Transform(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ItemTransform transform)
     {
+        if (table.LocalIndexes.Count > 0) transform.IndexedTable = table;
         StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
         return _engine.TransformAsync(routing, rest, transform);
     }
@@ -288,12 +290,17 @@ public sealed partial class BasaltDatabase
     private ValueTask<ulong> PutEncoded(TableDefinition table, ReadOnlySpan<byte> item)
     {
         ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
+        LocalIndexes.Validate(table, item);
         return WriteItem(table, partitionKey, sortKey, item, delete: false);
     }
 
     // The write path of the unconditional item operations (no condition, no old item: those are transforms).
+    // On a table with local secondary indexes every write is a read-modify-write: its index entries depend on the
+    // item it replaces.
     internal ValueTask<ulong> WriteItem(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ReadOnlySpan<byte> newItem, bool delete)
     {
+        if (table.LocalIndexes.Count > 0)
+            return Transform(table, partitionKey, sortKey, new ItemTransform { PutItem = delete ? null : newItem.ToArray(), IsDelete = delete, TableName = table.Name });
         StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
         return delete ? _engine.DeleteAsync(routing, rest) : _engine.PutAsync(routing, rest, newItem);
     }

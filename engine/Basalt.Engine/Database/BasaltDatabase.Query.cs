@@ -38,13 +38,14 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
+        var index = LocalIndexOf(table, request.IndexName);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, segment: null, totalSegments: null);
         var texts = LegacyParameters.Read(request.AttributesToGet, request.KeyConditions, request.QueryFilter, "QueryFilter",
             request.ConditionalOperator, request.KeyConditionExpression, request.FilterExpression, request.ProjectionExpression,
             request.ExpressionAttributeNames, request.ExpressionAttributeValues);
         if (texts.KeyCondition is null) throw new ValidationException(QueryKeyConditionMissingMessage);
-        var select = CheckSelect(request.Select, texts.Projection);
+        var select = CheckSelect(request.Select, texts.Projection, index is not null);
 
         KeyConditionBinding key;
         ReadExpressions expressions;
@@ -55,7 +56,7 @@ public sealed partial class BasaltDatabase
             var filter = texts.Filter is null ? null : ExpressionParser.ParseFilter(texts.Filter, attributes);
             var projection = texts.Projection is null ? null : ExpressionParser.ParseProjection(texts.Projection, attributes);
             attributes.CheckAllUsed();
-            key = keyCondition.Bind(table.PartitionKey.Name, table.SortKey?.Name);
+            key = keyCondition.Bind(table.PartitionKey.Name, index?.SortKey.Name ?? table.SortKey?.Name);
             expressions = ReadExpressions.Create(texts.Values, filter, projection, select);
         }
         catch (ExpressionException e)
@@ -65,8 +66,9 @@ public sealed partial class BasaltDatabase
 
         var values = expressions.Values;
         byte[] partition = KeyBytes(values.GetManaged(key.Partition.Value), table.PartitionKey, isPartition: true);
-        var (from, to) = SortRange(key.Sort, table.SortKey, values);
-        if (expressions.FilterAst is not null) CheckFilterAvoidsKeys(expressions.FilterAst, table);
+        var (from, to) = SortRange(key.Sort, index?.SortKey ?? table.SortKey, values, component: index is not null);
+        if (expressions.FilterAst is not null) CheckFilterAvoidsKeys(expressions.FilterAst, table, index);
+        if (index is not null) return QueryIndex(request, table, index, expressions, partition, from, to, key.Sort is not null, capacity);
 
         bool forward = request.ScanIndexForward ?? true;
         if (request.ExclusiveStartKey is { } start)
@@ -102,17 +104,76 @@ public sealed partial class BasaltDatabase
             PageCapacity(capacity, table, page.Bytes, request.ConsistentRead));
     }
 
+    // Query's read of a local secondary index: one range of the partition key's entries, in the item's partition.
+    private QueryResponse QueryIndex(QueryRequest request, TableDefinition table, IndexDefinition index, ReadExpressions expressions,
+        byte[] partition, byte[]? from, byte[]? to, bool hasSortCondition, ReturnConsumedCapacity capacity)
+    {
+        bool forward = request.ScanIndexForward ?? true;
+        if (request.ExclusiveStartKey is { } start)
+        {
+            var startKey = IndexStartKey(table, index, start);
+            if (hasSortCondition && !InRange(startKey.Position, from, to)) throw new ValidationException(StartKeyRangeMessage);
+            if (!startKey.Partition.AsSpan().SequenceEqual(partition))
+                throw new ValidationException(hasSortCondition ? StartKeyOtherPartitionMessage : StartKeyOutsideMessage);
+            if (forward) from = Successor(startKey.Position);
+            else to = startKey.Position;
+        }
+        var (vpartition, routing) = LocalIndexes.Collection(table, index, partition);
+        var page = new Page(table, expressions, request.Limit ?? int.MaxValue, index);
+        bool fetch = NeedsTableItems(table, index, expressions);
+        if (from is null || to is null || from.AsSpan().SequenceCompareTo(to) < 0)
+        {
+            using var it = _engine.Iterate(vpartition, routing, from, to, reverse: !forward);
+            while (it.MoveNext())
+                if (page.Add(fetch ? TableItemOf(table, it.Value) : it.Value, it.Value)) break;
+        }
+        return new QueryResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey,
+            PageCapacity(capacity, table, page.Bytes, request.ConsistentRead));
+    }
+
+    // The local secondary index a Query or Scan names, or null for none; DynamoDB's errors for a bad name.
+    private static IndexDefinition? LocalIndexOf(TableDefinition table, string? indexName)
+    {
+        if (indexName is null) return null;
+        TableValidation.IndexNameMember(indexName);
+        return table.LocalIndex(indexName) ?? throw new ValidationException($"The table does not have the specified index: {indexName}");
+    }
+
+    // Whether a read of a local index must fetch the items from the table: the index does not project everything
+    // and the request asks for all attributes, or names (to return or to filter on) one the index lacks. DynamoDB
+    // fetches them for a local index (a global one refuses instead).
+    private static bool NeedsTableItems(TableDefinition table, IndexDefinition index, ReadExpressions expressions)
+    {
+        if (index.ProjectionType == ProjectionType.All || expressions.CountOnly && expressions.FilterAst is null) return false;
+        if (expressions.Projection is null && !expressions.ProjectedOnly) return true;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (expressions.Projection is not null)
+            foreach (var path in expressions.Projection.Projection.Paths) names.Add(path.TopLevelName);
+        if (expressions.FilterAst is not null) CollectNames(expressions.FilterAst, names);
+        return names.Any(n => !index.Projects(table, System.Text.Encoding.UTF8.GetBytes(n)));
+    }
+
+    // The table's item behind an index entry (same shard: a local index's entries sit in their items' partition).
+    // An entry is written with its item in one batch, so the item is there unless a later write removed both.
+    private byte[] TableItemOf(TableDefinition table, ReadOnlySpan<byte> entry)
+    {
+        ItemKeys.FromItem(table, entry, out var partitionKey, out var sortKey);
+        StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
+        return _engine.Get(routing, rest) ?? entry.ToArray();
+    }
+
     public ScanResponse Scan(ScanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
+        var index = LocalIndexOf(table, request.IndexName);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, request.Segment, request.TotalSegments);
         CheckSegments(request.Segment, request.TotalSegments);
         var texts = LegacyParameters.Read(request.AttributesToGet, keyConditions: null, request.ScanFilter, "ScanFilter",
             request.ConditionalOperator, keyConditionExpression: null, request.FilterExpression, request.ProjectionExpression,
             request.ExpressionAttributeNames, request.ExpressionAttributeValues);
-        var select = CheckSelect(request.Select, texts.Projection);
+        var select = CheckSelect(request.Select, texts.Projection, index is not null);
 
         ReadExpressions expressions;
         try
@@ -134,22 +195,34 @@ public sealed partial class BasaltDatabase
         byte[]? startStoredKey = null;
         if (request.ExclusiveStartKey is { } start)
         {
-            var startKey = StartKey(table, start, scan: true);
-            var startRouting = new byte[ItemKeys.TableIdBytes + startKey.Partition.Length];
+            byte[] partitionBytes, rest;
+            if (index is null)
+            {
+                var startKey = StartKey(table, start, scan: true);
+                (partitionBytes, rest) = (startKey.Partition, startKey.Sort ?? []);
+            }
+            else
+            {
+                var startKey = IndexStartKey(table, index, start);
+                (partitionBytes, rest) = (startKey.Partition, startKey.Position);
+            }
+            var startRouting = new byte[ItemKeys.TableIdBytes + partitionBytes.Length];
             ItemKeys.WriteTablePrefix(table.Id, startRouting);
-            startKey.Partition.CopyTo(startRouting, ItemKeys.TableIdBytes);
+            partitionBytes.CopyTo(startRouting, ItemKeys.TableIdBytes);
             int vpartition = Partitioner.VirtualPartitionFor(startRouting);
             if (SegmentOf(vpartition, totalSegments) != segment)
                 throw new ValidationException($"{StartKeyInvalidMessage}: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {totalSegments} Segment: {segment}");
-            var rest = startKey.Sort ?? [];
+            startShard = _engine.ShardOf(startRouting);
+            // An index entry's routing part carries the index id in place of the table's (same partition).
+            if (index is not null) System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(startRouting, index.Id);
             startStoredKey = new byte[StoredKey.Length(startRouting.Length, rest.Length)];
             StoredKey.Write(startStoredKey, vpartition, startRouting, rest);
-            startShard = _engine.ShardOf(startRouting);
         }
 
-        var page = new Page(table, expressions, request.Limit ?? int.MaxValue);
+        var page = new Page(table, expressions, request.Limit ?? int.MaxValue, index);
+        bool fetch = index is not null && NeedsTableItems(table, index, expressions);
         Span<byte> prefix = stackalloc byte[ItemKeys.TableIdBytes];
-        ItemKeys.WriteTablePrefix(table.Id, prefix);
+        ItemKeys.WriteTablePrefix(index?.Id ?? table.Id, prefix);
         using var snapshot = _engine.GetSnapshot();
         bool full = false;
         // A segment owns a contiguous run of virtual partitions, and a stored key starts with its partition: on each
@@ -167,7 +240,7 @@ public sealed partial class BasaltDatabase
             while (it.MoveNext())
             {
                 if (!it.Routing.StartsWith(prefix)) continue;
-                if (page.Add(it.Value))
+                if (page.Add(fetch ? TableItemOf(table, it.Value) : it.Value, it.Value))
                 {
                     full = true;
                     break;
@@ -230,7 +303,7 @@ public sealed partial class BasaltDatabase
             throw new ValidationException($"The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {segment} is not less than TotalSegments: {totalSegments}");
     }
 
-    private static Select CheckSelect(Select? select, string? projection)
+    private static Select CheckSelect(Select? select, string? projection, bool onIndex)
     {
         if (projection is not null && select is { } s && s != Database.Select.SpecificAttributes)
             throw new ValidationException("Cannot specify the ProjectionExpression when choosing to get " + s switch
@@ -239,9 +312,10 @@ public sealed partial class BasaltDatabase
                 Database.Select.AllAttributes => "ALL_ATTRIBUTES",
                 _ => "ALL_PROJECTED_ATTRIBUTES",
             });
-        if (select == Database.Select.AllProjectedAttributes) throw new ValidationException(AllProjectedMessage);
+        if (select == Database.Select.AllProjectedAttributes && !onIndex) throw new ValidationException(AllProjectedMessage);
         if (select == Database.Select.SpecificAttributes && projection is null) throw new ValidationException(SpecificWithoutProjectionMessage);
-        return select ?? (projection is null ? Database.Select.AllAttributes : Database.Select.SpecificAttributes);
+        // DynamoDB's defaults: everything the index holds on an index, the whole item on a table.
+        return select ?? (projection is not null ? Database.Select.SpecificAttributes : onIndex ? Database.Select.AllProjectedAttributes : Database.Select.AllAttributes);
     }
 
     // A key value of a key condition in its stored form, checked against the key's schema type and DynamoDB's
@@ -272,30 +346,37 @@ public sealed partial class BasaltDatabase
         return bytes;
     }
 
-    // The sort-key condition as a range of stored sort keys: from inclusive, to exclusive, null for open. The
-    // smallest key above x is x + 0x00, so "<= x" ends before Successor(x) and "> x" starts there.
-    private static (byte[]? From, byte[]? To) SortRange(KeyConditionPart? sort, TableDefinition.KeySlot? slot, ExpressionValues values)
+    // The sort-key condition as a range of stored rests: from inclusive, to exclusive, null for open. On a table the
+    // sort key is the whole rest, and the smallest rest above x is x + 0x00, so "<= x" ends before Successor(x) and
+    // "> x" starts there. On a local index (component) the rest is the index sort key's component form followed by the
+    // table's sort key, so a value x covers every rest that starts with C(x): "<= x" ends at PrefixSuccessor(C(x)),
+    // and begins_with matches the escaped prefix (Tables/LocalIndexes).
+    private static (byte[]? From, byte[]? To) SortRange(KeyConditionPart? sort, TableDefinition.KeySlot? slot, ExpressionValues values, bool component = false)
     {
         if (sort is null || slot is null) return (null, null);
         var value = values.GetManaged(sort.Value);
         if (sort.Operator == KeyOperator.BeginsWith && value.Type == AttributeType.N)
             throw new ValidationException("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
         var bound = KeyBytes(value, slot, isPartition: false);
+        byte[] At(byte[] raw) => component ? LocalIndexes.Component(slot.Type, raw) : raw;
+        byte[]? After(byte[] raw) => component ? PrefixSuccessor(LocalIndexes.Component(slot.Type, raw)) : Successor(raw);
         switch (sort.Operator)
         {
-            case KeyOperator.Equal: return (bound, Successor(bound));
-            case KeyOperator.Less: return (null, bound);
-            case KeyOperator.LessOrEqual: return (null, Successor(bound));
-            case KeyOperator.Greater: return (Successor(bound), null);
-            case KeyOperator.GreaterOrEqual: return (bound, null);
-            case KeyOperator.BeginsWith: return (bound, PrefixSuccessor(bound));
+            case KeyOperator.Equal: return (At(bound), After(bound));
+            case KeyOperator.Less: return (null, At(bound));
+            case KeyOperator.LessOrEqual: return (null, After(bound));
+            case KeyOperator.Greater: return (After(bound), null);
+            case KeyOperator.GreaterOrEqual: return (At(bound), null);
+            case KeyOperator.BeginsWith:
+                var prefix = component ? KeyEncoding.EscapedPrefix(bound) : bound;
+                return (prefix, PrefixSuccessor(prefix));
             default:
                 var upperValue = values.GetManaged(sort.UpperValue!);
                 var upper = KeyBytes(upperValue, slot, isPartition: false);
                 if (bound.AsSpan().SequenceCompareTo(upper) > 0)
                     throw new ValidationException("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; " +
                         $"lower bound operand: AttributeValue: {{{Render(value)}}}, upper bound operand: AttributeValue: {{{Render(upperValue)}}}");
-                return (bound, Successor(upper));
+                return (At(bound), After(upper));
         }
     }
 
@@ -328,13 +409,22 @@ public sealed partial class BasaltDatabase
         (from is null || key.AsSpan().SequenceCompareTo(from) >= 0) && (to is null || key.AsSpan().SequenceCompareTo(to) < 0);
 
     // DynamoDB refuses a Query filter that names a key attribute (partition key checked first).
-    private static void CheckFilterAvoidsKeys(Condition filter, TableDefinition table)
+    // On an index, its own key attributes (dynalite checks the index's key schema; not verified against DynamoDB).
+    private static void CheckFilterAvoidsKeys(Condition filter, TableDefinition table, IndexDefinition? index)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        Collect(filter, names);
-        foreach (var name in table.SortKey is { } sort ? [table.PartitionKey.Name, sort.Name] : new[] { table.PartitionKey.Name })
+        CollectNames(filter, names);
+        string[] keys = index is not null ? [table.PartitionKey.Name, index.SortKey.Name]
+            : table.SortKey is { } sort ? [table.PartitionKey.Name, sort.Name] : [table.PartitionKey.Name];
+        foreach (var name in keys)
             if (names.Contains(name))
                 throw new ValidationException($"Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}");
+    }
+
+    // The top-level attribute names a condition reads.
+    private static void CollectNames(Condition filter, HashSet<string> names)
+    {
+        Collect(filter, names);
 
         static void Collect(Condition condition, HashSet<string> names)
         {
@@ -390,6 +480,39 @@ public sealed partial class BasaltDatabase
         }
     }
 
+    private sealed record IndexStartKeyBytes(byte[] Partition, byte[] Position);
+
+    // ExclusiveStartKey of a local index read: the table's key attributes and the index's sort key (DynamoDB's
+    // LastEvaluatedKey of an index holds both), as the partition key bytes and the entry's position in the index
+    // (its rest: the index sort key's component form, then the table's sort key).
+    private static IndexStartKeyBytes IndexStartKey(TableDefinition table, IndexDefinition index, Dictionary<string, AttributeValue> start)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal) { table.PartitionKey.Name, table.SortKey!.Name, index.SortKey.Name };
+        if (start.Count != names.Count || !names.All(start.ContainsKey)) throw new ValidationException(StartKeyInvalidMessage);
+        var tableKey = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            [table.PartitionKey.Name] = start[table.PartitionKey.Name],
+            [table.SortKey.Name] = start[table.SortKey.Name],
+        };
+        var key = StartKey(table, tableKey, scan: false);
+        var indexValue = start[index.SortKey.Name];
+        if (indexValue is null || indexValue.Type != index.SortKey.Type) throw new ValidationException($"{StartKeyInvalidMessage}: {ItemKeys.KeyMismatchMessage}");
+        byte[] indexKey;
+        try
+        {
+            indexKey = KeyBytes(indexValue, index.SortKey, isPartition: false);
+        }
+        catch (ValidationException e)
+        {
+            throw new ValidationException($"{StartKeyInvalidMessage}: {e.Message}");
+        }
+        var component = LocalIndexes.Component(index.SortKey.Type, indexKey);
+        var position = new byte[component.Length + key.Sort!.Length];
+        component.CopyTo(position, 0);
+        key.Sort.CopyTo(position, component.Length);
+        return new IndexStartKeyBytes(key.Partition, position);
+    }
+
     // A request's expressions bound for evaluation: values canonicalised and encoded once, evaluators built once.
     private sealed class ReadExpressions
     {
@@ -398,6 +521,7 @@ public sealed partial class BasaltDatabase
         public ConditionEvaluator? Filter { get; init; }
         public ProjectionEvaluator? Projection { get; init; }
         public bool CountOnly { get; init; }
+        public bool ProjectedOnly { get; init; } // Select ALL_PROJECTED_ATTRIBUTES
 
         public static ReadExpressions Create(Dictionary<string, AttributeValue>? values, Condition? filter, ProjectionExpression? projection, Select select)
         {
@@ -409,6 +533,7 @@ public sealed partial class BasaltDatabase
                 Filter = filter is null ? null : new ConditionEvaluator(filter, bound, ExpressionKind.Filter),
                 Projection = projection is null ? null : new ProjectionEvaluator(projection),
                 CountOnly = select == Database.Select.Count,
+                ProjectedOnly = select == Database.Select.AllProjectedAttributes,
             };
         }
 
@@ -432,7 +557,8 @@ public sealed partial class BasaltDatabase
     }
 
     // One page being read: counts, the 1 MB budget, the items kept, and where the page stopped.
-    private sealed class Page(TableDefinition table, ReadExpressions expressions, int limit)
+    // On an index, the LastEvaluatedKey also holds the index's sort key, read from the entry (keyItem).
+    private sealed class Page(TableDefinition table, ReadExpressions expressions, int limit, IndexDefinition? index = null)
     {
         private long _bytes;
 
@@ -444,7 +570,9 @@ public sealed partial class BasaltDatabase
 
         // Reads one item; true when the page is full (Limit items read or 1 MB reached), and then the item's key is
         // the LastEvaluatedKey (DynamoDB returns it whenever the page stops there, even if no item follows).
-        public bool Add(ReadOnlySpan<byte> item)
+        public bool Add(ReadOnlySpan<byte> item) => Add(item, item);
+
+        public bool Add(ReadOnlySpan<byte> item, ReadOnlySpan<byte> keyItem)
         {
             Scanned++;
             _bytes += ItemSize.Of(item);
@@ -458,7 +586,7 @@ public sealed partial class BasaltDatabase
                 }
             }
             if (Scanned < limit && _bytes < PageBytesMax) return false;
-            LastEvaluatedKey = KeyOf(item);
+            LastEvaluatedKey = KeyOf(keyItem);
             return true;
         }
 
@@ -473,6 +601,7 @@ public sealed partial class BasaltDatabase
                 reader.TryGet(sort.Utf8Name, out var value);
                 key[sort.Name] = ItemCodec.DecodeValue(value);
             }
+            if (index is not null && reader.TryGet(index.SortKey.Utf8Name, out var indexValue)) key[index.SortKey.Name] = ItemCodec.DecodeValue(indexValue);
             return key;
         }
     }

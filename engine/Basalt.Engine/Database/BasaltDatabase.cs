@@ -88,10 +88,16 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         var table = await _catalog.ChangeAsync(change =>
         {
             if (change.TryGet(request.TableName!, out _)) throw new ResourceInUseException($"Table already exists: {request.TableName}");
-            var definition = new TableDefinition(request.TableName!, change.AllocateId(), Guid.NewGuid(), now,
-                request.KeySchema!.ToArray(), request.AttributeDefinitions!.ToArray(), mode,
+            uint id = change.AllocateId();
+            var definitions = request.AttributeDefinitions!.ToArray();
+            // Each index gets its own id, from the same sequence as tables: its entries' routing prefix.
+            var localIndexes = request.LocalSecondaryIndexes?.Select(i => new IndexDefinition(i.IndexName!, change.AllocateId(), i.KeySchema!.ToArray(),
+                TableDefinition.Slot(i.KeySchema![1].AttributeName, definitions), i.Projection!.ProjectionType!.Value,
+                i.Projection.NonKeyAttributes?.ToArray())).ToArray();
+            var definition = new TableDefinition(request.TableName!, id, Guid.NewGuid(), now,
+                request.KeySchema!.ToArray(), definitions, mode,
                 mode == BillingMode.PayPerRequest ? new ProvisionedThroughput(0, 0) : request.ProvisionedThroughput!,
-                mode == BillingMode.PayPerRequest ? now : null, null, null, request.Tags?.ToArray());
+                mode == BillingMode.PayPerRequest ? now : null, null, null, request.Tags?.ToArray(), localIndexes);
             change.Put(definition);
             return definition;
         }).ConfigureAwait(false);
@@ -162,6 +168,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
             return current;
         }).ConfigureAwait(false);
         await PurgeAsync(table.Id).ConfigureAwait(false);
+        foreach (var index in table.LocalIndexes) await PurgeAsync(index.Id).ConfigureAwait(false);
         return new DeleteTableResponse(table.Describe(TableStatus.Deleting, _options));
     }
 
@@ -171,13 +178,24 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     {
         var table = Table(tableName);
         long count = 0, bytes = 0;
-        await VisitTableKeysAsync(table.Id, (batch, routing, rest, value) =>
+        await VisitTableKeysAsync(table.Id, (batch, vpartition, routing, rest, value) =>
         {
             count++;
             bytes += Model.ItemSize.Of(value);
         }).ConfigureAwait(false);
         Volatile.Write(ref table.ItemCount, count);
         Volatile.Write(ref table.TableSizeBytes, bytes);
+        foreach (var index in table.LocalIndexes)
+        {
+            long entries = 0, entryBytes = 0;
+            await VisitTableKeysAsync(index.Id, (batch, vpartition, routing, rest, value) =>
+            {
+                entries++;
+                entryBytes += Model.ItemSize.Of(value);
+            }).ConfigureAwait(false);
+            Volatile.Write(ref index.ItemCount, entries);
+            Volatile.Write(ref index.IndexSizeBytes, entryBytes);
+        }
     }
 
     private const int PurgeBatchEntries = 1024;
@@ -186,9 +204,10 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     // the next open). A close stops it between shards.
     private async Task PurgeAsync(uint tableId)
     {
-        bool finished = await VisitTableKeysAsync(tableId, (batch, routing, rest, _) =>
+        bool finished = await VisitTableKeysAsync(tableId, (batch, vpartition, routing, rest, _) =>
         {
-            batch.Delete(routing, rest);
+            // Placed: an index entry lives in its item's partition, not its own routing part's.
+            batch.Delete(vpartition, routing, rest);
             if (batch.Count >= PurgeBatchEntries)
             {
                 _engine.Write(batch);
@@ -198,7 +217,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         if (finished) await _engine.DeleteAsync(CatalogFormat.Routing, CatalogFormat.PurgeRest(tableId)).ConfigureAwait(false);
     }
 
-    private delegate void TableKeyVisitor(WriteBatch batch, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value);
+    private delegate void TableKeyVisitor(WriteBatch batch, int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value);
 
     // Visits every live key of one table, shard by shard, on a dedicated thread (a long synchronous scan). A table's
     // keys are spread over every virtual partition, so this reads every shard whole: fine for a control-plane call,
@@ -218,7 +237,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
                 while (it.MoveNext())
                 {
                     if ((++seen & 4095) == 0 && stop.IsCancellationRequested) return false;
-                    if (it.Routing.StartsWith(prefix)) visit(batch, it.Routing, it.Rest, it.Value);
+                    if (it.Routing.StartsWith(prefix)) visit(batch, StoredKey.VPartitionOf(it.StoredKey), it.Routing, it.Rest, it.Value);
                 }
             }
             if (flush && batch.Count > 0)

@@ -10,7 +10,10 @@ namespace Basalt.Engine.Database;
 // update and the write see the same item and no other write of the key comes between them. Built by the
 // request's thread, applied once on the writer's thread, then read (Failed, Old, New) by the request's thread
 // after the write completed: the completion orders the fields. One per request.
-internal sealed class ItemTransform : IWriteTransform
+//
+// On a table with local secondary indexes (IndexedTable, set by BasaltDatabase.Transform) the write carries the
+// item's index entries as side writes (Tables/LocalIndexes), logged with the item in one atomic batch.
+internal sealed class ItemTransform : IWriteTransformWithSideWrites
 {
     public ConditionEvaluator? Condition;
     public UpdateEvaluator? Update;
@@ -22,6 +25,7 @@ internal sealed class ItemTransform : IWriteTransform
     public bool KeepNew;            // copy the new item (ALL_NEW, UPDATED_NEW)
     public ReturnConsumedCapacity Capacity; // not None: measure the old and new item for the units consumed
     public string? TableName;
+    public Tables.TableDefinition? IndexedTable;
 
     public bool Failed;             // the condition was false: nothing was written
     public byte[]? Old;
@@ -38,8 +42,24 @@ internal sealed class ItemTransform : IWriteTransform
     // call the engine), and no request-thread code uses this one.
     [ThreadStatic] private static ItemWriter? t_writer;
 
+    // The writer's thread's side batch and index-entry writer: the engine reads SideWrites right after Apply, on the
+    // same thread, so one of each per thread is enough and nothing is allocated per write.
+    [ThreadStatic] private static WriteBatch? t_side;
+    [ThreadStatic] private static ItemWriter? t_indexWriter;
+    private WriteBatch? _side;
+
+    public WriteBatch? SideWrites => _side;
+
+    private void MaintainIndexes(ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem)
+    {
+        if (IndexedTable is null) return;
+        _side = t_side ??= new WriteBatch();
+        Tables.LocalIndexes.Maintain(_side, IndexedTable, oldItem, newItem, t_indexWriter ??= new ItemWriter());
+    }
+
     public WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue)
     {
+        _side = null;
         var item = exists ? current : default;
         if (Capacity != ReturnConsumedCapacity.None && exists) OldSize = ItemSize.Of(current);
         if (Condition is not null && !Condition.Evaluate(item))
@@ -49,7 +69,12 @@ internal sealed class ItemTransform : IWriteTransform
             return WriteDecision.None;
         }
         if (KeepOld && exists) Old = current.ToArray();
-        if (IsDelete) return exists ? WriteDecision.Delete : WriteDecision.None;
+        if (IsDelete)
+        {
+            if (!exists) return WriteDecision.None;
+            MaintainIndexes(current, default);
+            return WriteDecision.Delete;
+        }
 
         ReadOnlySpan<byte> result;
         if (PutItem is not null) result = PutItem;
@@ -77,6 +102,7 @@ internal sealed class ItemTransform : IWriteTransform
                 throw;
             }
         }
+        MaintainIndexes(item, result);
         if (KeepNew) New = result.ToArray();
         if (Capacity != ReturnConsumedCapacity.None) NewSize = ItemSize.Of(result);
         newValue.Write(result);

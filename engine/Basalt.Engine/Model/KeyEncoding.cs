@@ -28,6 +28,11 @@ namespace Basalt.Engine.Model;
 // escaped, terminated form (FoundationDB's 0x00 -> 0x00 0xFF), but orders by length first; that is acceptable
 // because only the last component (the sort key) must sort: DynamoDB gives no order between partition keys, and a
 // partition key is only ever matched for equality. DynamoDB's key limits (2048 / 1024 bytes) fit a u16.
+//
+// S and B followed by another component that must still sort (a local secondary index's sort key, followed by the
+// table's sort key): escaped and terminated, FoundationDB's tuple-layer form: each 0x00 byte is written as 0x00 0xFF
+// and the value ends with 0x00 0x00. Order-preserving and prefix-free: a value that is a prefix of another ends with
+// 0x00 0x00 where the other continues with a byte above 0x00 or with 0x00 0xFF. At most 2n + 2 bytes.
 public static class KeyEncoding
 {
     public const byte NumberNegativeTag = 0x01;
@@ -36,6 +41,36 @@ public static class KeyEncoding
 
     public const int NumberKeyBytesMax = 2 + DynamoNumber.SignificantDigitsMax / 2;
     public const int LengthPrefixBytes = 2;
+
+    public static int TerminatedLength(ReadOnlySpan<byte> value) => value.Length + value.Count((byte)0) + 2;
+
+    // Writes the escaped, terminated form of an S or B value (above) and returns its length (TerminatedLength).
+    public static int WriteTerminated(ReadOnlySpan<byte> value, Span<byte> destination)
+    {
+        int at = 0;
+        foreach (byte b in value)
+        {
+            destination[at++] = b;
+            if (b == 0) destination[at++] = 0xFF;
+        }
+        destination[at++] = 0;
+        destination[at++] = 0;
+        return at;
+    }
+
+    // The escaped form without its terminator: every value that starts with `prefix` has a terminated form that
+    // starts with this (begins_with on an index sort key).
+    public static byte[] EscapedPrefix(ReadOnlySpan<byte> prefix)
+    {
+        var bytes = new byte[TerminatedLength(prefix) - 2];
+        int at = 0;
+        foreach (byte b in prefix)
+        {
+            bytes[at++] = b;
+            if (b == 0) bytes[at++] = 0xFF;
+        }
+        return bytes;
+    }
 
     public static int NumberKeyLength(in DynamoNumber value) => value.IsZero ? 1 : 2 + (value.DigitCount + 1) / 2;
 

@@ -33,8 +33,8 @@ internal sealed class Catalog : IDisposable
         {
             string name = Encoding.UTF8.GetString(it.Rest[1..]);
             var table = CatalogFormat.DecodeTable(name, it.Value);
-            if (table.Id >= catalog._nextId)
-                throw new StorageException(StorageError.Corruption, $"catalog: table {name} has id {table.Id}, at or above the next id {catalog._nextId}");
+            if (table.Id >= catalog._nextId || table.LocalIndexes.Any(i => i.Id >= catalog._nextId))
+                throw new StorageException(StorageError.Corruption, $"catalog: table {name} has an id at or above the next id {catalog._nextId}");
             catalog._tables[name] = table;
         }
         using var purges = engine.Iterate(CatalogFormat.Routing, restFrom: [CatalogFormat.PurgeRecordTag], restTo: [CatalogFormat.PurgeRecordTag + 1]);
@@ -112,11 +112,13 @@ internal sealed class Catalog : IDisposable
             _publish.Add((table.Name, table));
         }
 
-        // Removes a table and, in the same atomic batch, records that its items are to be purged.
+        // Removes a table and, in the same atomic batch, records that its items and index entries are to be purged.
         public void Remove(TableDefinition table)
         {
             Batch.Delete(CatalogFormat.Routing, CatalogFormat.TableRest(table.Name));
             Batch.Put(CatalogFormat.Routing, CatalogFormat.PurgeRest(table.Id), CatalogFormat.PurgeValue);
+            foreach (var index in table.LocalIndexes)
+                Batch.Put(CatalogFormat.Routing, CatalogFormat.PurgeRest(index.Id), CatalogFormat.PurgeValue);
             _publish.Add((table.Name, null));
         }
 

@@ -22,13 +22,22 @@ namespace Basalt.Engine.Tables;
 //           [key count u8 = 1|2]{[key type u8: 0 HASH, 1 RANGE][name length u16][name UTF-8]}
 //           [definition count u16]{[type u8: 1 S, 2 N, 3 B][name length u16][name UTF-8]}
 //           Tags                                                    (format 2 only)
+//           TagsOrNone Indexes                                      (format 3 only)
 //           [crc32c u32 over everything before]
 // Tags   := [tag count u8 = 1..50]{[key length u16][key UTF-8, 1..128 code points][value length u16][value UTF-8,
 //           0..256 code points]}, in the order the keys were first added, keys distinct.
+// TagsOrNone := [tag count u8 = 0..50]{as Tags}
+// Indexes    := [index count u8 = 1..5]{Index}
+// Index      := [kind u8: 0 LOCAL][index id u32][name length u16][name UTF-8]
+//               [key count u8 = 2]{[key type u8][name length u16][name UTF-8]}   (the table's HASH key, the index's RANGE key)
+//               [projection u8: 0 ALL, 1 KEYS_ONLY, 2 INCLUDE][non-key count u16]{[name length u16][name UTF-8]}
+// An index key attribute is among the table's attribute definitions. Ids are allocated with the table's, from the
+// next-id record, and never reused.
 // Integers little-endian. The engine's WAL and segments checksum records too; the CRC here also catches a record
 // written by a buggy encoder, since the catalog is decoded on every open. Persisted enum values: never renumber.
 //
-// Versions: format 1 is the table record before tags existed; format 2 adds the Tags section. A table without tags is
+// Versions: format 1 is the table record before tags existed; format 2 adds the Tags section; format 3 (a table with
+// local secondary indexes) has a tag count that may be 0, then the Indexes section. A table without tags is
 // still written as format 1, byte for byte as before, so a catalog that uses no tags stays readable by a Basalt that
 // predates them (a downgrade); both are read. Rejected: a format-2 record with a zero tag count for every table,
 // which would make every catalog unreadable to an older binary for no information.
@@ -39,6 +48,9 @@ internal static class CatalogFormat
     // The table record's formats: 1 without tags, 2 with (see above).
     public const byte TableFormatUntagged = 1;
     public const byte TableFormatTagged = 2;
+    public const byte TableFormatIndexed = 3;
+    public const byte IndexKindLocal = 0;
+    public const int LocalIndexesMax = 5;
     public static readonly byte[] Routing = [0, 0, 0, 0];
     public static readonly byte[] NextIdRest = [0x00];
     public const byte TableRecordTag = 0x01;
@@ -83,7 +95,9 @@ internal static class CatalogFormat
         using var stream = new MemoryStream();
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         Debug.Assert(table.Tags.Count <= TagValidation.TagsPerResourceMax, "a table has at most 50 tags");
-        w.Write(table.Tags.Count == 0 ? TableFormatUntagged : TableFormatTagged);
+        bool indexed = table.LocalIndexes.Count > 0;
+        Debug.Assert(table.LocalIndexes.Count <= LocalIndexesMax, "a table has at most 5 local secondary indexes");
+        w.Write(indexed ? TableFormatIndexed : table.Tags.Count == 0 ? TableFormatUntagged : TableFormatTagged);
         w.Write(table.Id);
         w.Write(table.TableId.ToByteArray());
         w.Write(table.Created.ToUnixTimeMilliseconds());
@@ -105,13 +119,33 @@ internal static class CatalogFormat
             w.Write((byte)d.AttributeType);
             WriteName(w, d.AttributeName);
         }
-        if (table.Tags.Count > 0)
+        if (table.Tags.Count > 0 || indexed)
         {
             w.Write((byte)table.Tags.Count);
             foreach (var tag in table.Tags)
             {
                 WriteName(w, tag.Key);
                 WriteName(w, tag.Value);
+            }
+        }
+        if (indexed)
+        {
+            w.Write((byte)table.LocalIndexes.Count);
+            foreach (var index in table.LocalIndexes)
+            {
+                w.Write(IndexKindLocal);
+                w.Write(index.Id);
+                WriteName(w, index.Name);
+                w.Write((byte)index.KeySchema.Count);
+                foreach (var k in index.KeySchema)
+                {
+                    w.Write((byte)k.KeyType);
+                    WriteName(w, k.AttributeName);
+                }
+                w.Write((byte)index.ProjectionType);
+                var nonKey = index.NonKeyAttributes ?? [];
+                w.Write((ushort)nonKey.Count);
+                foreach (var name in nonKey) WriteName(w, name);
             }
         }
         w.Flush();
@@ -128,7 +162,7 @@ internal static class CatalogFormat
         {
             using var r = new BinaryReader(new MemoryStream(value[..^4].ToArray()), Encoding.UTF8);
             byte format = r.ReadByte();
-            if (format is not (TableFormatUntagged or TableFormatTagged)) throw Corrupt($"the catalog record of table {name} has an unknown format");
+            if (format is not (TableFormatUntagged or TableFormatTagged or TableFormatIndexed)) throw Corrupt($"the catalog record of table {name} has an unknown format");
             uint id = r.ReadUInt32();
             var tableId = new Guid(r.ReadBytes(16));
             var created = DateTimeOffset.FromUnixTimeMilliseconds(r.ReadInt64());
@@ -151,11 +185,12 @@ internal static class CatalogFormat
                 var type = (ScalarAttributeType)r.ReadByte();
                 attributes.Add(new AttributeDefinition(ReadName(r), type));
             }
-            var tags = format == TableFormatTagged ? ReadTags(r, name) : [];
+            var tags = format == TableFormatTagged ? ReadTags(r, name, allowNone: false) : format == TableFormatIndexed ? ReadTags(r, name, allowNone: true) : [];
+            var indexes = format == TableFormatIndexed ? ReadIndexes(r, name, keySchema, attributes) : [];
             if (keys is < 1 or > 2 || billing > BillingMode.PayPerRequest || r.BaseStream.Position != r.BaseStream.Length
                 || keySchema.Any(k => !attributes.Any(a => a.AttributeName == k.AttributeName)))
                 throw Corrupt($"the catalog record of table {name} is malformed");
-            return new TableDefinition(name, id, tableId, created, keySchema, attributes, billing, throughput, toPayPerRequest, increase, decrease, tags);
+            return new TableDefinition(name, id, tableId, created, keySchema, attributes, billing, throughput, toPayPerRequest, increase, decrease, tags, indexes);
         }
         catch (EndOfStreamException)
         {
@@ -163,11 +198,11 @@ internal static class CatalogFormat
         }
     }
 
-    // Asserted at read as at write: 1..50 tags, distinct keys, each key and value within DynamoDB's limits.
-    private static List<Tag> ReadTags(BinaryReader r, string table)
+    // Asserted at read as at write: 1..50 tags (0 allowed in format 3), distinct keys, each key and value within DynamoDB's limits.
+    private static List<Tag> ReadTags(BinaryReader r, string table, bool allowNone)
     {
         int count = r.ReadByte();
-        if (count is < 1 or > TagValidation.TagsPerResourceMax) throw Corrupt($"the catalog record of table {table} has {count} tags");
+        if (count is > TagValidation.TagsPerResourceMax || (count == 0 && !allowNone)) throw Corrupt($"the catalog record of table {table} has {count} tags");
         var tags = new List<Tag>(count);
         for (int i = 0; i < count; i++)
         {
@@ -178,6 +213,40 @@ internal static class CatalogFormat
             tags.Add(new Tag(key, value));
         }
         return tags;
+    }
+
+    // Asserted at read as at write: 1..5 local indexes of distinct names and ids, each keyed by the table's HASH key
+    // and a defined RANGE attribute, with a known projection and non-key attributes only for INCLUDE.
+    private static List<IndexDefinition> ReadIndexes(BinaryReader r, string table, List<KeySchemaElement> tableKeys, List<AttributeDefinition> attributes)
+    {
+        int count = r.ReadByte();
+        if (count is < 1 or > LocalIndexesMax || tableKeys.Count != 2) throw Corrupt($"the catalog record of table {table} has {count} local indexes");
+        var indexes = new List<IndexDefinition>(count);
+        for (int i = 0; i < count; i++)
+        {
+            byte kind = r.ReadByte();
+            uint id = r.ReadUInt32();
+            string name = ReadName(r);
+            int keys = r.ReadByte();
+            var keySchema = new List<KeySchemaElement>(keys);
+            for (int k = 0; k < keys; k++)
+            {
+                var type = (KeyType)r.ReadByte();
+                keySchema.Add(new KeySchemaElement(ReadName(r), type));
+            }
+            var projection = (ProjectionType)r.ReadByte();
+            int nonKeyCount = r.ReadUInt16();
+            var nonKey = new List<string>(nonKeyCount);
+            for (int k = 0; k < nonKeyCount; k++) nonKey.Add(ReadName(r));
+            if (kind != IndexKindLocal || keys != 2 || keySchema[0] != tableKeys[0] || keySchema[1].KeyType != KeyType.Range
+                || !attributes.Any(a => a.AttributeName == keySchema[1].AttributeName) || projection > ProjectionType.Include
+                || (projection == ProjectionType.Include) != (nonKeyCount > 0)
+                || indexes.Exists(x => x.Name == name || x.Id == id) || !TableValidation.IsTableNamePattern(name))
+                throw Corrupt($"the catalog record of table {table} has a malformed local index");
+            indexes.Add(new IndexDefinition(name, id, keySchema, TableDefinition.Slot(keySchema[1].AttributeName, attributes), projection,
+                projection == ProjectionType.Include ? nonKey : null));
+        }
+        return indexes;
     }
 
     private static long Millis(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds() ?? -1;

@@ -14,7 +14,7 @@ internal sealed class TableDefinition
     public TableDefinition(string name, uint id, Guid tableId, DateTimeOffset created, IReadOnlyList<KeySchemaElement> keySchema,
         IReadOnlyList<AttributeDefinition> attributeDefinitions, BillingMode billingMode, ProvisionedThroughput throughput,
         DateTimeOffset? lastUpdateToPayPerRequest, DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease,
-        IReadOnlyList<Tag>? tags = null)
+        IReadOnlyList<Tag>? tags = null, IReadOnlyList<IndexDefinition>? localIndexes = null)
     {
         Name = name;
         Id = id;
@@ -28,6 +28,7 @@ internal sealed class TableDefinition
         LastIncrease = lastIncrease;
         LastDecrease = lastDecrease;
         Tags = tags ?? [];
+        LocalIndexes = localIndexes ?? [];
         PartitionKey = KeyOf(keySchema[0]);
         if (keySchema.Count == 2) SortKey = KeyOf(keySchema[1]);
 
@@ -48,6 +49,19 @@ internal sealed class TableDefinition
     public DateTimeOffset? LastIncrease { get; }
     public DateTimeOffset? LastDecrease { get; }
     public IReadOnlyList<Tag> Tags { get; }
+    // Local secondary indexes, in CreateTable's order; empty when none. Fixed at creation (as DynamoDB's).
+    public IReadOnlyList<IndexDefinition> LocalIndexes { get; }
+
+    public IndexDefinition? LocalIndex(string name)
+    {
+        foreach (var index in LocalIndexes)
+            if (index.Name == name) return index;
+        return null;
+    }
+
+    // The slot of a key attribute by name, from the table's definitions (index key attributes are defined there too).
+    public static KeySlot Slot(string name, IReadOnlyList<AttributeDefinition> definitions) =>
+        new(name, Encoding.UTF8.GetBytes(name), (AttributeType)definitions.First(d => d.AttributeName == name).AttributeType);
 
     public KeySlot PartitionKey { get; }
     public KeySlot? SortKey { get; }
@@ -58,14 +72,14 @@ internal sealed class TableDefinition
 
     public TableDefinition With(BillingMode billingMode, ProvisionedThroughput throughput, DateTimeOffset? lastUpdateToPayPerRequest,
         DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease) =>
-        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease, Tags)
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease, Tags, LocalIndexes)
         {
             ItemCount = ItemCount,
             TableSizeBytes = TableSizeBytes,
         };
 
     public TableDefinition WithTags(IReadOnlyList<Tag> tags) =>
-        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, BillingMode, Throughput, LastUpdateToPayPerRequest, LastIncrease, LastDecrease, tags)
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, BillingMode, Throughput, LastUpdateToPayPerRequest, LastIncrease, LastDecrease, tags, LocalIndexes)
         {
             ItemCount = ItemCount,
             TableSizeBytes = TableSizeBytes,
@@ -86,6 +100,7 @@ internal sealed class TableDefinition
         TableId = TableId.ToString(),
         BillingModeSummary = new BillingModeSummary(BillingMode, LastUpdateToPayPerRequest),
         ProvisionedThroughput = new ProvisionedThroughputDescription(Throughput.ReadCapacityUnits, Throughput.WriteCapacityUnits, 0, LastIncrease, LastDecrease),
+        LocalSecondaryIndexes = LocalIndexes.Count == 0 ? null : LocalIndexes.Select(i => i.Describe(Arn(options))).ToArray(),
     };
 
     internal sealed record KeySlot(string Name, byte[] Utf8Name, AttributeType Type);

@@ -15,6 +15,9 @@ internal static class TableValidation
     public const long CapacityUnitsMax = 40_000; // DynamoDB's default per-table quota
     public const long AccountCapacityUnitsMax = 80_000; // DynamoDB's default per-account quota (DescribeLimits; not enforced)
     public const int ListTablesLimitMax = 100;
+    public const int LocalIndexesMax = 5;
+    public const int NonKeyAttributesPerIndexMax = 20;
+    public const int NonKeyAttributesTotalMax = 100;
 
     public static void CreateTable(CreateTableRequest r)
     {
@@ -34,6 +37,8 @@ internal static class TableValidation
             for (int i = 0; i < r.KeySchema.Count; i++)
                 AttributeName(errors, r.KeySchema[i]?.AttributeName, $"keySchema.{i + 1}.member.attributeName");
         }
+        if (r.LocalSecondaryIndexes is { } lsis)
+            for (int i = 0; i < lsis.Count; i++) LocalIndexMembers(errors, lsis[i], $"localSecondaryIndexes.{i + 1}.member");
         ProvisionedThroughput(errors, r.ProvisionedThroughput);
         errors.ThrowIfAny();
 
@@ -52,10 +57,14 @@ internal static class TableValidation
             if (keySchema[0].AttributeName == keySchema[1].AttributeName)
                 throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
         }
-        // Without indexes every definition must be a key attribute and every key attribute defined (moto records
-        // real DynamoDB's three messages for the three ways this fails).
-        if (definitions.Count > keySchema.Count)
-            throw new ValidationException("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
+        if (r.LocalSecondaryIndexes is { } indexes) LocalIndexes(indexes, keySchema, definitions);
+        else
+        {
+            // Without indexes every definition must be a key attribute and every key attribute defined (moto records
+            // real DynamoDB's three messages for the three ways this fails).
+            if (definitions.Count > keySchema.Count)
+                throw new ValidationException("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
+        }
         var missing = keySchema.Where(k => !definitions.Any(d => d.AttributeName == k.AttributeName)).Select(k => k.AttributeName).ToList();
         if (missing.Count > 0)
         {
@@ -73,6 +82,104 @@ internal static class TableValidation
         ThroughputBounds(r.ProvisionedThroughput);
         // TagResource's rules, except that an empty list is accepted (as DynamoDB accepts it here).
         if (r.Tags is { Count: > 0 }) TagValidation.Tags(r.Tags);
+    }
+
+    // The member constraints of one LocalSecondaryIndexes entry (collected with the request's others).
+    private static void LocalIndexMembers(Errors errors, LocalSecondaryIndex? index, string member)
+    {
+        if (index is null)
+        {
+            errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
+            return;
+        }
+        if (index.IndexName is null) errors.Add($"Value null at '{member}.indexName' failed to satisfy constraint: Member must not be null");
+        else IndexName(errors, index.IndexName, $"{member}.indexName");
+        if (index.KeySchema is null) errors.Add($"Value null at '{member}.keySchema' failed to satisfy constraint: Member must not be null");
+        else
+        {
+            if (index.KeySchema.Count < 1)
+                errors.Add($"Value '{List(index.KeySchema)}' at '{member}.keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1");
+            if (index.KeySchema.Count > 2)
+                errors.Add($"Value '{List(index.KeySchema)}' at '{member}.keySchema' failed to satisfy constraint: Member must have length less than or equal to 2");
+            for (int i = 0; i < index.KeySchema.Count; i++)
+                AttributeName(errors, index.KeySchema[i]?.AttributeName, $"{member}.keySchema.{i + 1}.member.attributeName");
+        }
+        if (index.Projection is null) errors.Add($"Value null at '{member}.projection' failed to satisfy constraint: Member must not be null");
+        else if (index.Projection.NonKeyAttributes is { } nonKey)
+        {
+            if (nonKey.Count < 1)
+                errors.Add($"Value '[]' at '{member}.projection.nonKeyAttributes' failed to satisfy constraint: Member must have length greater than or equal to 1");
+            if (nonKey.Count > NonKeyAttributesPerIndexMax)
+                errors.Add($"Value '[{string.Join(", ", nonKey)}]' at '{member}.projection.nonKeyAttributes' failed to satisfy constraint: Member must have length less than or equal to {NonKeyAttributesPerIndexMax}");
+        }
+    }
+
+    private static void IndexName(Errors errors, string name, string member)
+    {
+        if (!IsTableNamePattern(name))
+            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+        if (name.Length < TableNameLengthMin)
+            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {TableNameLengthMin}");
+        if (name.Length > TableNameLengthMax)
+            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {TableNameLengthMax}");
+    }
+
+    // The semantic rules of local secondary indexes, in the order DynamoDB applies them as far as its recorded
+    // answers show (docs/database.md, "Local secondary indexes", lists the sources).
+    private static void LocalIndexes(List<LocalSecondaryIndex> indexes, List<KeySchemaElement> keySchema, List<AttributeDefinition> definitions)
+    {
+        const string Invalid = "One or more parameter values were invalid: ";
+        if (indexes.Count == 0) throw new ValidationException(Invalid + "List of LocalSecondaryIndexes is empty");
+        if (keySchema.Count < 2)
+            throw new ValidationException(Invalid + "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
+        if (indexes.Count > LocalIndexesMax)
+            throw new ValidationException(Invalid + $"Number of LocalSecondaryIndexes exceeds per-table limit of {LocalIndexesMax}");
+        foreach (var index in indexes)
+        {
+            var keys = index.KeySchema!;
+            if (keys[0].KeyType != KeyType.Hash) throw new ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+            if (keys.Count < 2) throw new ValidationException(Invalid + $"Index KeySchema does not have a range key for index: {index.IndexName}");
+            if (keys[1].KeyType != KeyType.Range) throw new ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+            if (keys[0].AttributeName == keys[1].AttributeName)
+                throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+            if (keys[0].AttributeName != keySchema[0].AttributeName)
+                throw new ValidationException(Invalid + $"Index KeySchema does not have the same leading hash key as table KeySchema for index: {index.IndexName}. " +
+                    $"index hash key: {keys[0].AttributeName}, table hash key: {keySchema[0].AttributeName}");
+        }
+        // With indexes, every definition must be a key attribute of the table or of an index.
+        var used = keySchema.Select(k => k.AttributeName).Concat(indexes.SelectMany(i => i.KeySchema!).Select(k => k.AttributeName)).Distinct().ToList();
+        if (definitions.Any(d => !used.Contains(d.AttributeName)))
+            throw new ValidationException(Invalid + $"Some AttributeDefinitions are not used. AttributeDefinitions: [{string.Join(", ", definitions.Select(d => d.AttributeName))}], keys used: [{string.Join(", ", used)}]");
+        foreach (var index in indexes)
+            if (index.KeySchema!.Any(k => !definitions.Any(d => d.AttributeName == k.AttributeName)))
+                throw new ValidationException(Invalid + "Some index key attributes are not defined in AttributeDefinitions. " +
+                    $"Keys: [{string.Join(", ", index.KeySchema!.Select(k => k.AttributeName))}], AttributeDefinitions: [{string.Join(", ", definitions.Select(d => d.AttributeName))}]");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var index in indexes)
+            if (!names.Add(index.IndexName!)) throw new ValidationException(Invalid + $"Duplicate index name: {index.IndexName}");
+        int projected = 0;
+        foreach (var index in indexes)
+        {
+            var projection = index.Projection!;
+            if (projection.ProjectionType is not { } type) throw new ValidationException(Invalid + "Unknown ProjectionType: null");
+            if (type == ProjectionType.Include && projection.NonKeyAttributes is null)
+                throw new ValidationException(Invalid + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+            if (type != ProjectionType.Include && projection.NonKeyAttributes is not null)
+                throw new ValidationException(Invalid + $"ProjectionType is {type.WireName()}, but NonKeyAttributes is specified");
+            if (projection.NonKeyAttributes is { } nonKey)
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var name in nonKey)
+                {
+                    if (string.IsNullOrEmpty(name) || name.Length > AttributeNameLengthMax)
+                        throw new ValidationException(Invalid + $"Invalid NonKeyAttributes name: {name}");
+                    if (!seen.Add(name)) throw new ValidationException(Invalid + $"Duplicate element in NonKeyAttributes: {name}");
+                }
+                projected += nonKey.Count;
+            }
+        }
+        if (projected > NonKeyAttributesTotalMax)
+            throw new ValidationException(Invalid + $"Number of projected attributes in all indexes exceeds limit of {NonKeyAttributesTotalMax}");
     }
 
     // Validates the request against the current table and returns the new billing mode and throughput.
@@ -112,6 +219,15 @@ internal static class TableValidation
             if (limit < 1) errors.Add($"Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
             if (limit > ListTablesLimitMax) errors.Add($"Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {ListTablesLimitMax}");
         }
+        errors.ThrowIfAny();
+    }
+
+    // IndexName of Query and Scan: the member constraints (a name that passes them and is not the table's gets
+    // "The table does not have the specified index").
+    public static void IndexNameMember(string name)
+    {
+        var errors = new Errors();
+        IndexName(errors, name, "indexName");
         errors.ThrowIfAny();
     }
 
