@@ -3,22 +3,17 @@ using Basalt.Engine.Model;
 
 namespace Basalt.Server.DynamoApi;
 
-// Query, Scan, BatchGetItem, BatchWriteItem.
+// Query, Scan, BatchGetItem, BatchWriteItem. IndexName is passed on as it is: whether the table has that index, and
+// DynamoDB's "The table does not have the specified index" when it does not, is the engine's to answer.
 internal static partial class RequestReader
 {
-    // DynamoDB's answer for an index the table does not have (dynalite, moto and DynamoDB Local agree). The engine has
-    // no IndexName member (no indexes yet), so every IndexName names a missing index: refusing it here is the only
-    // faithful answer, where dropping it would read the table instead. DynamoDB would first check that the table
-    // exists (ResourceNotFoundException); this check runs before the engine sees the table name.
-    public static string MissingIndexMessage(string index) => "The table does not have the specified index: " + index;
-
     public static QueryRequest Query(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
     {
         var request = new QueryRequest();
         while (r.NextMember())
         {
             if (r.Is("TableName"u8)) request.TableName = r.String();
-            else if (r.Is("IndexName"u8)) IndexName(ref r);
+            else if (r.Is("IndexName"u8)) request.IndexName = r.String();
             else if (r.Is("KeyConditionExpression"u8)) request.KeyConditionExpression = r.String();
             else if (r.Is("FilterExpression"u8)) request.FilterExpression = r.String();
             else if (r.Is("ProjectionExpression"u8)) request.ProjectionExpression = r.String();
@@ -45,7 +40,7 @@ internal static partial class RequestReader
         while (r.NextMember())
         {
             if (r.Is("TableName"u8)) request.TableName = r.String();
-            else if (r.Is("IndexName"u8)) IndexName(ref r);
+            else if (r.Is("IndexName"u8)) request.IndexName = r.String();
             else if (r.Is("FilterExpression"u8)) request.FilterExpression = r.String();
             else if (r.Is("ProjectionExpression"u8)) request.ProjectionExpression = r.String();
             else if (r.Is("ExpressionAttributeNames"u8)) request.ExpressionAttributeNames = StringMap(ref r);
@@ -64,11 +59,6 @@ internal static partial class RequestReader
         }
         return request;
     });
-
-    private static void IndexName(ref ShapeReader r)
-    {
-        if (r.String() is string index) r.Semantic(MissingIndexMessage(index));
-    }
 
     // RequestItems: table -> {Keys, ProjectionExpression, ExpressionAttributeNames, ConsistentRead, AttributesToGet}.
     // A null table entry or key stays null for the engine's checks.

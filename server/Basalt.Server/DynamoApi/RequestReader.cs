@@ -20,9 +20,8 @@ internal static partial class RequestReader
 {
     // ---- table operations ----
 
-    // Not read (the engine has no such members yet): LocalSecondaryIndexes, GlobalSecondaryIndexes,
-    // StreamSpecification, SSESpecification, TableClass, DeletionProtectionEnabled, OnDemandThroughput,
-    // WarmThroughput, ResourcePolicy.
+    // Not read (the engine has no such members yet): GlobalSecondaryIndexes, StreamSpecification, SSESpecification,
+    // TableClass, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput, ResourcePolicy.
     public static CreateTableRequest CreateTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
     {
         var request = new CreateTableRequest();
@@ -34,6 +33,7 @@ internal static partial class RequestReader
             else if (r.Is("BillingMode"u8)) request.BillingMode = r.Enum(WireEnums.BillingMode, "billingMode");
             else if (r.Is("ProvisionedThroughput"u8)) request.ProvisionedThroughput = ProvisionedThroughput(ref r);
             else if (r.Is("Tags"u8)) request.Tags = Tags(ref r);
+            else if (r.Is("LocalSecondaryIndexes"u8)) request.LocalSecondaryIndexes = LocalSecondaryIndexes(ref r);
             else r.Skip();
         }
         return request;
@@ -91,7 +91,9 @@ internal static partial class RequestReader
 
     // [{AttributeName, KeyType}]. Both members are required ("Value null at 'keySchema.1.member.keyType' ..."; the
     // index is 1-based, as in DynamoDB's paths). A null element is refused the same way at 'keySchema.<i>.member'.
-    private static List<KeySchemaElement>? KeySchema(ref ShapeReader r)
+    // `path` is where the list sits: "keySchema." for the table's, the index's own for a secondary index's
+    // ("localSecondaryIndexes.1.member.keySchema.", as DynamoDB names it in its enum errors).
+    private static List<KeySchemaElement>? KeySchema(ref ShapeReader r, string path = "keySchema.")
     {
         if (!r.BeginList()) return null;
         var elements = new List<KeySchemaElement>(2);
@@ -101,7 +103,7 @@ internal static partial class RequestReader
             string position = (++index).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (!r.CurrentIsStructure())
             {
-                r.NotNull("keySchema.", position, ".member");
+                r.NotNull(path, position, ".member");
                 continue;
             }
             string? name = null;
@@ -112,13 +114,13 @@ internal static partial class RequestReader
                 if (r.Is("AttributeName"u8)) name = r.String();
                 else if (r.Is("KeyType"u8))
                 {
-                    type = r.Enum(WireEnums.KeyType, "keySchema.", position, ".member.keyType");
+                    type = r.Enum(WireEnums.KeyType, path, position, ".member.keyType");
                     typeSent |= type is not null || r.Token != System.Text.Json.JsonTokenType.Null;
                 }
                 else r.Skip();
             }
-            if (name is null) r.NotNull("keySchema.", position, ".member.attributeName");
-            if (!typeSent) r.NotNull("keySchema.", position, ".member.keyType");
+            if (name is null) r.NotNull(path, position, ".member.attributeName");
+            if (!typeSent) r.NotNull(path, position, ".member.keyType");
             if (name is not null && type is not null) elements.Add(new KeySchemaElement(name, type.Value));
         }
         return elements;
@@ -158,6 +160,55 @@ internal static partial class RequestReader
         return definitions;
     }
 
+    // [{IndexName, KeySchema, Projection}]. A null element is refused at 'localSecondaryIndexes.<i>.member', as a null
+    // key schema element is. A null IndexName, KeySchema or Projection stays null: the engine reports them with its
+    // other member constraints ("Value null at 'localSecondaryIndexes.1.member.indexName' ..."), as it does the
+    // table's. The index's key schema is read as the table's, its errors under the index's path (moto records
+    // DynamoDB's "Value 'SORT' at 'localSecondaryIndexes.1.member.keySchema.2.member.keyType' ...").
+    private static List<LocalSecondaryIndex>? LocalSecondaryIndexes(ref ShapeReader r)
+    {
+        if (!r.BeginList()) return null;
+        var indexes = new List<LocalSecondaryIndex>(1);
+        int index = 0;
+        while (r.NextElement())
+        {
+            string position = (++index).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!r.CurrentIsStructure())
+            {
+                r.NotNull("localSecondaryIndexes.", position, ".member");
+                continue;
+            }
+            var definition = new LocalSecondaryIndex();
+            while (r.NextMember())
+            {
+                if (r.Is("IndexName"u8)) definition.IndexName = r.String();
+                // One path string per index (at most five in a valid request): the control plane can afford it.
+                else if (r.Is("KeySchema"u8)) definition.KeySchema = KeySchema(ref r, "localSecondaryIndexes." + position + ".member.keySchema.");
+                else if (r.Is("Projection"u8)) definition.Projection = Projection(ref r, position);
+                else r.Skip();
+            }
+            indexes.Add(definition);
+        }
+        return indexes;
+    }
+
+    // {ProjectionType, NonKeyAttributes} of the local secondary index at `indexPosition`. An absent ProjectionType
+    // stays null (the engine answers DynamoDB's "Unknown ProjectionType: null"); a value outside the set is an enum
+    // constraint at 'localSecondaryIndexes.<i>.member.projection.projectionType'.
+    private static Projection? Projection(ref ShapeReader r, string indexPosition)
+    {
+        if (!r.BeginStructure()) return null;
+        var projection = new Projection();
+        while (r.NextMember())
+        {
+            if (r.Is("ProjectionType"u8))
+                projection.ProjectionType = r.Enum(WireEnums.ProjectionType, "localSecondaryIndexes.", indexPosition, ".member.projection.projectionType");
+            else if (r.Is("NonKeyAttributes"u8)) projection.NonKeyAttributes = StringList(ref r);
+            else r.Skip();
+        }
+        return projection;
+    }
+
     // {ReadCapacityUnits, WriteCapacityUnits}, both required (the engine checks that they are at least 1).
     private static ProvisionedThroughput? ProvisionedThroughput(ref ShapeReader r)
     {
@@ -189,7 +240,7 @@ internal static partial class RequestReader
         return map;
     }
 
-    // AttributesToGet. A null element stays null: the engine refuses it with DynamoDB's message.
+    // AttributesToGet, NonKeyAttributes. A null element stays null, for the engine to refuse with DynamoDB's message.
     private static List<string>? StringList(ref ShapeReader r)
     {
         if (!r.BeginList()) return null;

@@ -9,7 +9,7 @@ namespace Basalt.Server.DynamoApi;
 // thread; writes into the caller's Utf8JsonWriter.
 //
 // DynamoDB members the engine's types do not carry, and so never written yet: TableDescription's
-// LocalSecondaryIndexes, GlobalSecondaryIndexes, StreamSpecification, LatestStreamLabel, LatestStreamArn, SSEDescription,
+// GlobalSecondaryIndexes, StreamSpecification, LatestStreamLabel, LatestStreamArn, SSEDescription,
 // TableClassSummary, DeletionProtectionEnabled (DynamoDB now always sends it, false by default), OnDemandThroughput,
 // WarmThroughput, Replicas, RestoreSummary, ArchivalSummary; ItemCollectionMetrics of the item writes and
 // BatchWriteItem (DynamoDB sends them only for tables with local secondary indexes).
@@ -75,16 +75,7 @@ internal static partial class ResponseWriter
         }
         w.WriteEndArray();
         w.WriteString("TableName"u8, t.TableName);
-        w.WriteStartArray("KeySchema"u8);
-        for (int i = 0; i < t.KeySchema.Count; i++)
-        {
-            var element = t.KeySchema[i];
-            w.WriteStartObject();
-            w.WriteString("AttributeName"u8, element.AttributeName);
-            w.WriteString("KeyType"u8, element.KeyType.WireName());
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        WriteKeySchema(w, t.KeySchema);
         w.WriteString("TableStatus"u8, t.TableStatus.WireName());
         WriteDate(w, "CreationDateTime"u8, t.CreationDateTime);
         w.WriteStartObject("ProvisionedThroughput"u8);
@@ -104,7 +95,51 @@ internal static partial class ResponseWriter
         if (t.BillingModeSummary.LastUpdateToPayPerRequestDateTime is DateTimeOffset switched)
             WriteDate(w, "LastUpdateToPayPerRequestDateTime"u8, switched);
         w.WriteEndObject();
+        if (t.LocalSecondaryIndexes is not null) WriteLocalSecondaryIndexes(w, t.LocalSecondaryIndexes);
         w.WriteEndObject();
+    }
+
+    private static void WriteKeySchema(Utf8JsonWriter w, IReadOnlyList<KeySchemaElement> keySchema)
+    {
+        w.WriteStartArray("KeySchema"u8);
+        for (int i = 0; i < keySchema.Count; i++)
+        {
+            var element = keySchema[i];
+            w.WriteStartObject();
+            w.WriteString("AttributeName"u8, element.AttributeName);
+            w.WriteString("KeyType"u8, element.KeyType.WireName());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    // [{IndexName, KeySchema, Projection, IndexSizeBytes, ItemCount, IndexArn}], in the member order of DynamoDB's
+    // LocalSecondaryIndexDescription shape (as the table's members follow TableDescription's). NonKeyAttributes only
+    // when the index has them: an INCLUDE index; DynamoDB refuses them with any other projection type.
+    private static void WriteLocalSecondaryIndexes(Utf8JsonWriter w, IReadOnlyList<LocalSecondaryIndexDescription> indexes)
+    {
+        w.WriteStartArray("LocalSecondaryIndexes"u8);
+        for (int i = 0; i < indexes.Count; i++)
+        {
+            var index = indexes[i];
+            w.WriteStartObject();
+            w.WriteString("IndexName"u8, index.IndexName);
+            WriteKeySchema(w, index.KeySchema);
+            w.WriteStartObject("Projection"u8);
+            w.WriteString("ProjectionType"u8, index.ProjectionType.WireName());
+            if (index.NonKeyAttributes is not null)
+            {
+                w.WriteStartArray("NonKeyAttributes"u8);
+                for (int j = 0; j < index.NonKeyAttributes.Count; j++) w.WriteStringValue(index.NonKeyAttributes[j]);
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+            w.WriteNumber("IndexSizeBytes"u8, index.IndexSizeBytes);
+            w.WriteNumber("ItemCount"u8, index.ItemCount);
+            w.WriteString("IndexArn"u8, index.IndexArn);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     // Epoch seconds, milliseconds as the fraction: decimal keeps the text exact ("1700000000.123", not a binary

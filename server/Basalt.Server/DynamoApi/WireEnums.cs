@@ -33,7 +33,8 @@ internal sealed class WireEnum<T> where T : struct, Enum
 }
 
 // ReturnItemCollectionMetrics is validated (its value set is DynamoDB's) and then ignored: DynamoDB returns
-// ItemCollectionMetrics only for tables with local secondary indexes, which Basalt does not have yet.
+// ItemCollectionMetrics only for tables with local secondary indexes, and the engine's write responses do not carry
+// them yet.
 internal enum ItemCollectionMetrics : byte
 {
     None = 0,
@@ -80,6 +81,10 @@ internal static class WireEnums
         ("PROVISIONED", Engine.Database.BillingMode.Provisioned), ("PAY_PER_REQUEST", Engine.Database.BillingMode.PayPerRequest));
 
     public static readonly WireEnum<KeyType> KeyType = new(("HASH", Engine.Database.KeyType.Hash), ("RANGE", Engine.Database.KeyType.Range));
+
+    public static readonly WireEnum<ProjectionType> ProjectionType = new(
+        ("ALL", Engine.Database.ProjectionType.All), ("INCLUDE", Engine.Database.ProjectionType.Include),
+        ("KEYS_ONLY", Engine.Database.ProjectionType.KeysOnly));
 
     public static readonly WireEnum<ScalarAttributeType> AttributeType = new(
         ("B", ScalarAttributeType.B), ("N", ScalarAttributeType.N), ("S", ScalarAttributeType.S));

@@ -451,13 +451,11 @@ public class RequestReaderTests
     }
 
     [Fact]
-    public void IndexNameIsAMissingIndex()
+    public void IndexNameIsPassedOnForTheEngineToResolve()
     {
-        Assert.Equal("The table does not have the specified index: byOwner",
-            Assert.Throws<ValidationException>(() => RequestReader.Query(B("""{"TableName":"t","IndexName":"byOwner"}"""))).Message);
-        Assert.Equal("The table does not have the specified index: gsi",
-            Assert.Throws<ValidationException>(() => RequestReader.Scan(B("""{"TableName":"t","IndexName":"gsi"}"""))).Message);
-        Assert.Equal("t", RequestReader.Query(B("""{"TableName":"t","IndexName":null}""")).TableName);
+        Assert.Equal("byOwner", RequestReader.Query(B("""{"TableName":"t","IndexName":"byOwner"}""")).IndexName);
+        Assert.Equal("gsi", RequestReader.Scan(B("""{"TableName":"t","IndexName":"gsi"}""")).IndexName);
+        Assert.Null(RequestReader.Query(B("""{"TableName":"t","IndexName":null}""")).IndexName);
     }
 
     [Theory]
