@@ -104,6 +104,45 @@ public class CatalogFormatTests
         Assert.Empty(CatalogFormat.DecodeTable("Orders", Golden("catalog-table-v1.bin", v1)).Tags);
     }
 
+    // Version 3: a table with local secondary indexes (here without tags: a zero tag count, then the indexes).
+    private static TableDefinition Indexed()
+    {
+        AttributeDefinition[] definitions = [new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.N), new("at", ScalarAttributeType.S)];
+        return new TableDefinition("Orders", 7, Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), DateTimeOffset.FromUnixTimeMilliseconds(1_764_039_600_000),
+            [new("pk", KeyType.Hash), new("sk", KeyType.Range)], definitions, BillingMode.Provisioned, new ProvisionedThroughput(5, 6), null, null, null, [],
+            [
+                new IndexDefinition("by-at", 8, [new("pk", KeyType.Hash), new("at", KeyType.Range)], TableDefinition.Slot("at", definitions), ProjectionType.Include, ["x", "y"]),
+                new IndexDefinition("keys", 9, [new("pk", KeyType.Hash), new("sk", KeyType.Range)], TableDefinition.Slot("sk", definitions), ProjectionType.KeysOnly, null),
+            ]);
+    }
+
+    [Fact]
+    public void Version_3_golden_record_carries_the_local_indexes()
+    {
+        var expected = Golden("catalog-table-v3.bin", CatalogFormat.EncodeTable(Indexed()));
+        Assert.Equal(expected, CatalogFormat.EncodeTable(Indexed()));
+        Assert.Equal(3, expected[0]);
+        var back = CatalogFormat.DecodeTable("Orders", expected);
+        Assert.Empty(back.Tags);
+        Assert.Equal(["by-at", "keys"], back.LocalIndexes.Select(i => i.Name));
+        Assert.Equal([8u, 9u], back.LocalIndexes.Select(i => i.Id));
+        Assert.Equal(["x", "y"], back.LocalIndexes[0].NonKeyAttributes!);
+        Assert.Equal(ProjectionType.KeysOnly, back.LocalIndexes[1].ProjectionType);
+        Assert.Equal(AttributeType.S, back.LocalIndexes[0].SortKey.Type);
+        // with tags too
+        var tagged = Indexed().WithTags([new Tag("env", "prod")]);
+        var both = CatalogFormat.DecodeTable("Orders", CatalogFormat.EncodeTable(tagged));
+        Assert.Equal(tagged.Tags, both.Tags);
+        Assert.Equal(2, both.LocalIndexes.Count);
+        // every flipped bit is corruption
+        for (int i = 0; i < expected.Length * 8; i++)
+        {
+            var copy = (byte[])expected.Clone();
+            copy[i / 8] ^= (byte)(1 << (i % 8));
+            Assert.Equal(StorageError.Corruption, Assert.Throws<StorageException>(() => CatalogFormat.DecodeTable("Orders", copy)).Error);
+        }
+    }
+
     [Fact]
     public void A_tagged_record_round_trips_at_the_limits()
     {
