@@ -240,9 +240,27 @@ public sealed partial class BasaltDatabase
 
     private ValueTask<ulong> Transform(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ItemTransform transform)
     {
-        if (table.LocalIndexes.Count > 0) transform.IndexedTable = table;
         StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
-        return _engine.TransformAsync(routing, rest, transform);
+        if (!table.HasIndexes) return _engine.TransformAsync(routing, rest, transform);
+        transform.IndexedTable = table;
+        if (table.GlobalIndexes.Count == 0) return _engine.TransformAsync(routing, rest, transform);
+        transform.Log = _changeLog;
+        transform.ItemVPartition = Shards.Partitioner.VirtualPartitionFor(routing);
+        transform.WrittenAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // real time: the lag is measured against it
+        return SignalAfter(_engine.TransformAsync(routing, rest, transform), transform, _changeLog);
+
+        // The shard's applier learns of the record once it is durable (and readable).
+        static async ValueTask<ulong> SignalAfter(ValueTask<ulong> write, ItemTransform transform, ChangeLog log)
+        {
+            try
+            {
+                return await write.ConfigureAwait(false);
+            }
+            finally
+            {
+                if (transform.LoggedShard >= 0) log.Signal(transform.LoggedShard);
+            }
+        }
     }
 
     // The engine key of an item: routing = table id + partition key, rest = sort key (docs/database.md), written
@@ -299,7 +317,7 @@ public sealed partial class BasaltDatabase
     // item it replaces.
     internal ValueTask<ulong> WriteItem(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ReadOnlySpan<byte> newItem, bool delete)
     {
-        if (table.LocalIndexes.Count > 0)
+        if (table.HasIndexes)
             return Transform(table, partitionKey, sortKey, new ItemTransform { PutItem = delete ? null : newItem.ToArray(), IsDelete = delete, TableName = table.Name });
         StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
         return delete ? _engine.DeleteAsync(routing, rest) : _engine.PutAsync(routing, rest, newItem);

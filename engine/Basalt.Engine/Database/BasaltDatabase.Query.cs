@@ -38,7 +38,7 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
-        var index = LocalIndexOf(table, request.IndexName);
+        var index = IndexOf(table, request.IndexName, request.ConsistentRead);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, segment: null, totalSegments: null);
         var texts = LegacyParameters.Read(request.AttributesToGet, request.KeyConditions, request.QueryFilter, "QueryFilter",
@@ -56,7 +56,7 @@ public sealed partial class BasaltDatabase
             var filter = texts.Filter is null ? null : ExpressionParser.ParseFilter(texts.Filter, attributes);
             var projection = texts.Projection is null ? null : ExpressionParser.ParseProjection(texts.Projection, attributes);
             attributes.CheckAllUsed();
-            key = keyCondition.Bind(table.PartitionKey.Name, index?.SortKey.Name ?? table.SortKey?.Name);
+            key = index is null ? keyCondition.Bind(table.PartitionKey.Name, table.SortKey?.Name) : keyCondition.Bind(index.PartitionKey.Name, index.SortKey?.Name);
             expressions = ReadExpressions.Create(texts.Values, filter, projection, select);
         }
         catch (ExpressionException e)
@@ -65,8 +65,9 @@ public sealed partial class BasaltDatabase
         }
 
         var values = expressions.Values;
-        byte[] partition = KeyBytes(values.GetManaged(key.Partition.Value), table.PartitionKey, isPartition: true);
-        var (from, to) = SortRange(key.Sort, index?.SortKey ?? table.SortKey, values, component: index is not null);
+        if (index is { IsGlobal: true }) CheckGlobalRead(table, index, expressions, select);
+        byte[] partition = KeyBytes(values.GetManaged(key.Partition.Value), index?.PartitionKey ?? table.PartitionKey, isPartition: true);
+        var (from, to) = SortRange(key.Sort, index is null ? table.SortKey : index.SortKey, values, component: index is not null);
         if (expressions.FilterAst is not null) CheckFilterAvoidsKeys(expressions.FilterAst, table, index);
         if (index is not null) return QueryIndex(request, table, index, expressions, partition, from, to, key.Sort is not null, capacity);
 
@@ -112,15 +113,15 @@ public sealed partial class BasaltDatabase
         if (request.ExclusiveStartKey is { } start)
         {
             var startKey = IndexStartKey(table, index, start);
-            if (hasSortCondition && !InRange(startKey.Position, from, to)) throw new ValidationException(StartKeyRangeMessage);
-            if (!startKey.Partition.AsSpan().SequenceEqual(partition))
+            if (hasSortCondition && !InRange(startKey.After, from, to)) throw new ValidationException(StartKeyRangeMessage);
+            if (!startKey.Routing.AsSpan(ItemKeys.TableIdBytes).SequenceEqual(partition))
                 throw new ValidationException(hasSortCondition ? StartKeyOtherPartitionMessage : StartKeyOutsideMessage);
-            if (forward) from = Successor(startKey.Position);
-            else to = startKey.Position;
+            if (forward) from = Successor(startKey.After);
+            else to = startKey.After;
         }
         var (vpartition, routing) = LocalIndexes.Collection(table, index, partition);
         var page = new Page(table, expressions, request.Limit ?? int.MaxValue, index);
-        bool fetch = NeedsTableItems(table, index, expressions);
+        bool fetch = !index.IsGlobal && NeedsTableItems(table, index, expressions);
         if (from is null || to is null || from.AsSpan().SequenceCompareTo(to) < 0)
         {
             using var it = _engine.Iterate(vpartition, routing, from, to, reverse: !forward);
@@ -131,12 +132,27 @@ public sealed partial class BasaltDatabase
             PageCapacity(capacity, table, page.Bytes, request.ConsistentRead));
     }
 
-    // The local secondary index a Query or Scan names, or null for none; DynamoDB's errors for a bad name.
-    private static IndexDefinition? LocalIndexOf(TableDefinition table, string? indexName)
+    // The index a Query or Scan names, or null for none; DynamoDB's errors for a bad name, and for a strongly
+    // consistent read of a global index.
+    private static IndexDefinition? IndexOf(TableDefinition table, string? indexName, bool? consistentRead)
     {
         if (indexName is null) return null;
         TableValidation.IndexNameMember(indexName);
-        return table.LocalIndex(indexName) ?? throw new ValidationException($"The table does not have the specified index: {indexName}");
+        var index = table.Index(indexName) ?? throw new ValidationException($"The table does not have the specified index: {indexName}");
+        if (index.IsGlobal && consistentRead == true) throw new ValidationException(GlobalIndexes.ConsistentReadMessage);
+        return index;
+    }
+
+    // A global index holds only its projection and DynamoDB does not fetch from the table for it: ALL_ATTRIBUTES and
+    // projections beyond it are refused.
+    private static void CheckGlobalRead(TableDefinition table, IndexDefinition index, ReadExpressions expressions, Select select)
+    {
+        if (index.ProjectionType == ProjectionType.All) return;
+        if (select == Database.Select.AllAttributes) throw GlobalIndexes.AllAttributesRefused(index);
+        if (expressions.Projection is null) return;
+        var missing = expressions.Projection.Projection.Paths.Select(p => p.TopLevelName).Distinct()
+            .Where(n => !index.Projects(table, Encoding.UTF8.GetBytes(n))).ToList();
+        if (missing.Count > 0) throw GlobalIndexes.NotProjected(index, missing);
     }
 
     // Whether a read of a local index must fetch the items from the table: the index does not project everything
@@ -166,7 +182,7 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var table = Table(request.TableName);
-        var index = LocalIndexOf(table, request.IndexName);
+        var index = IndexOf(table, request.IndexName, request.ConsistentRead);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
         CheckLimit(request.Limit, request.Segment, request.TotalSegments);
         CheckSegments(request.Segment, request.TotalSegments);
@@ -189,38 +205,34 @@ public sealed partial class BasaltDatabase
             throw new ValidationException(e.Message);
         }
 
+        if (index is { IsGlobal: true }) CheckGlobalRead(table, index, expressions, select);
         int segment = request.Segment ?? 0, totalSegments = request.TotalSegments ?? 1;
         // The resume point: the stored key of ExclusiveStartKey, on its shard.
         int startShard = 0;
         byte[]? startStoredKey = null;
         if (request.ExclusiveStartKey is { } start)
         {
-            byte[] partitionBytes, rest;
+            int vpartition;
+            byte[] routing, rest;
             if (index is null)
             {
                 var startKey = StartKey(table, start, scan: true);
-                (partitionBytes, rest) = (startKey.Partition, startKey.Sort ?? []);
+                routing = new byte[ItemKeys.TableIdBytes + startKey.Partition.Length];
+                ItemKeys.WriteTablePrefix(table.Id, routing);
+                startKey.Partition.CopyTo(routing, ItemKeys.TableIdBytes);
+                vpartition = Partitioner.VirtualPartitionFor(routing);
+                rest = startKey.Sort ?? [];
             }
-            else
-            {
-                var startKey = IndexStartKey(table, index, start);
-                (partitionBytes, rest) = (startKey.Partition, startKey.Position);
-            }
-            var startRouting = new byte[ItemKeys.TableIdBytes + partitionBytes.Length];
-            ItemKeys.WriteTablePrefix(table.Id, startRouting);
-            partitionBytes.CopyTo(startRouting, ItemKeys.TableIdBytes);
-            int vpartition = Partitioner.VirtualPartitionFor(startRouting);
+            else (vpartition, routing, rest) = IndexStartKey(table, index, start);
             if (SegmentOf(vpartition, totalSegments) != segment)
                 throw new ValidationException($"{StartKeyInvalidMessage}: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {totalSegments} Segment: {segment}");
-            startShard = _engine.ShardOf(startRouting);
-            // An index entry's routing part carries the index id in place of the table's (same partition).
-            if (index is not null) System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(startRouting, index.Id);
-            startStoredKey = new byte[StoredKey.Length(startRouting.Length, rest.Length)];
-            StoredKey.Write(startStoredKey, vpartition, startRouting, rest);
+            startShard = _engine.ShardOfVPartition(vpartition);
+            startStoredKey = new byte[StoredKey.Length(routing.Length, rest.Length)];
+            StoredKey.Write(startStoredKey, vpartition, routing, rest);
         }
 
         var page = new Page(table, expressions, request.Limit ?? int.MaxValue, index);
-        bool fetch = index is not null && NeedsTableItems(table, index, expressions);
+        bool fetch = index is { IsGlobal: false } && NeedsTableItems(table, index, expressions);
         Span<byte> prefix = stackalloc byte[ItemKeys.TableIdBytes];
         ItemKeys.WriteTablePrefix(index?.Id ?? table.Id, prefix);
         using var snapshot = _engine.GetSnapshot();
@@ -414,7 +426,7 @@ public sealed partial class BasaltDatabase
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         CollectNames(filter, names);
-        string[] keys = index is not null ? [table.PartitionKey.Name, index.SortKey.Name]
+        string[] keys = index is not null ? index.KeySlots.Select(k => k.Name).ToArray()
             : table.SortKey is { } sort ? [table.PartitionKey.Name, sort.Name] : [table.PartitionKey.Name];
         foreach (var name in keys)
             if (names.Contains(name))
@@ -480,37 +492,31 @@ public sealed partial class BasaltDatabase
         }
     }
 
-    private sealed record IndexStartKeyBytes(byte[] Partition, byte[] Position);
-
-    // ExclusiveStartKey of a local index read: the table's key attributes and the index's sort key (DynamoDB's
-    // LastEvaluatedKey of an index holds both), as the partition key bytes and the entry's position in the index
-    // (its rest: the index sort key's component form, then the table's sort key).
-    private static IndexStartKeyBytes IndexStartKey(TableDefinition table, IndexDefinition index, Dictionary<string, AttributeValue> start)
+    // ExclusiveStartKey of an index read: the table's key attributes and the index's (DynamoDB's LastEvaluatedKey of an
+    // index holds both, each once), as the place of the entry they name: its virtual partition, routing part and rest.
+    private static (int VPartition, byte[] Routing, byte[] After) IndexStartKey(TableDefinition table, IndexDefinition index, Dictionary<string, AttributeValue> start)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal) { table.PartitionKey.Name, table.SortKey!.Name, index.SortKey.Name };
-        if (start.Count != names.Count || !names.All(start.ContainsKey)) throw new ValidationException(StartKeyInvalidMessage);
-        var tableKey = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
-        {
-            [table.PartitionKey.Name] = start[table.PartitionKey.Name],
-            [table.SortKey.Name] = start[table.SortKey.Name],
-        };
-        var key = StartKey(table, tableKey, scan: false);
-        var indexValue = start[index.SortKey.Name];
-        if (indexValue is null || indexValue.Type != index.SortKey.Type) throw new ValidationException($"{StartKeyInvalidMessage}: {ItemKeys.KeyMismatchMessage}");
-        byte[] indexKey;
+        var slots = new List<TableDefinition.KeySlot> { table.PartitionKey };
+        if (table.SortKey is { } sort) slots.Add(sort);
+        foreach (var slot in index.KeySlots)
+            if (!slots.Exists(s => s.Name == slot.Name)) slots.Add(slot);
+        if (start.Count != slots.Count || !slots.All(s => start.ContainsKey(s.Name))) throw new ValidationException(StartKeyInvalidMessage);
+        foreach (var slot in slots)
+            if (start[slot.Name] is not { } value || value.Type != slot.Type) throw new ValidationException($"{StartKeyInvalidMessage}: {ItemKeys.KeyMismatchMessage}");
         try
         {
-            indexKey = KeyBytes(indexValue, index.SortKey, isPartition: false);
+            foreach (var slot in index.KeySlots) KeyBytes(start[slot.Name], slot, isPartition: ReferenceEquals(slot, index.PartitionKey));
+            var item = ItemCodec.Encode(start);
+            return LocalIndexes.EntryPlace(table, index, item) ?? throw new ValidationException(StartKeyInvalidMessage);
         }
-        catch (ValidationException e)
+        catch (ValidationException e) when (e.Message != StartKeyInvalidMessage)
         {
             throw new ValidationException($"{StartKeyInvalidMessage}: {e.Message}");
         }
-        var component = LocalIndexes.Component(index.SortKey.Type, indexKey);
-        var position = new byte[component.Length + key.Sort!.Length];
-        component.CopyTo(position, 0);
-        key.Sort.CopyTo(position, component.Length);
-        return new IndexStartKeyBytes(key.Partition, position);
+        catch (ItemValidationException e)
+        {
+            throw new ValidationException($"{StartKeyInvalidMessage}: {e.Message}");
+        }
     }
 
     // A request's expressions bound for evaluation: values canonicalised and encoded once, evaluators built once.
@@ -601,7 +607,9 @@ public sealed partial class BasaltDatabase
                 reader.TryGet(sort.Utf8Name, out var value);
                 key[sort.Name] = ItemCodec.DecodeValue(value);
             }
-            if (index is not null && reader.TryGet(index.SortKey.Utf8Name, out var indexValue)) key[index.SortKey.Name] = ItemCodec.DecodeValue(indexValue);
+            if (index is not null)
+                foreach (var slot in index.KeySlots)
+                    if (!key.ContainsKey(slot.Name) && reader.TryGet(slot.Utf8Name, out var indexValue)) key[slot.Name] = ItemCodec.DecodeValue(indexValue);
             return key;
         }
     }

@@ -23,6 +23,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     private readonly bool _ownsEngine;
     private readonly DatabaseOptions _options;
     private readonly Catalog _catalog;
+    private readonly ChangeLog _changeLog;
     private int _disposed;
 
     private BasaltDatabase(StorageEngine engine, bool ownsEngine, DatabaseOptions options)
@@ -31,6 +32,8 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         _ownsEngine = ownsEngine;
         _options = options;
         _catalog = Catalog.Load(engine);
+        // Records a crash left unapplied are applied at once (the appliers start signalled).
+        _changeLog = new ChangeLog(engine, _catalog.ById);
         // Purges a crash (or a close) interrupted go on in the background; until they finish, the old items stay
         // unreachable as before (their table id is never reused).
         foreach (uint id in _catalog.PendingPurges) Track(PurgeAsync(id));
@@ -91,13 +94,16 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
             uint id = change.AllocateId();
             var definitions = request.AttributeDefinitions!.ToArray();
             // Each index gets its own id, from the same sequence as tables: its entries' routing prefix.
-            var localIndexes = request.LocalSecondaryIndexes?.Select(i => new IndexDefinition(i.IndexName!, change.AllocateId(), i.KeySchema!.ToArray(),
-                TableDefinition.Slot(i.KeySchema![1].AttributeName, definitions), i.Projection!.ProjectionType!.Value,
-                i.Projection.NonKeyAttributes?.ToArray())).ToArray();
+            var localIndexes = request.LocalSecondaryIndexes?.Select(i => new IndexDefinition(i.IndexName!, change.AllocateId(), isGlobal: false,
+                i.KeySchema!.ToArray(), definitions, i.Projection!.ProjectionType!.Value, i.Projection.NonKeyAttributes?.ToArray())).ToArray();
+            // Global indexes of a new table have nothing to fill: ACTIVE at once, as the table is.
+            var globalIndexes = request.GlobalSecondaryIndexes?.Select(i => new IndexDefinition(i.IndexName!, change.AllocateId(), isGlobal: true,
+                i.KeySchema!.ToArray(), definitions, i.Projection!.ProjectionType!.Value, i.Projection.NonKeyAttributes?.ToArray(),
+                IndexStatus.Active, mode == BillingMode.PayPerRequest ? null : i.ProvisionedThroughput)).ToArray();
             var definition = new TableDefinition(request.TableName!, id, Guid.NewGuid(), now,
                 request.KeySchema!.ToArray(), definitions, mode,
                 mode == BillingMode.PayPerRequest ? new ProvisionedThroughput(0, 0) : request.ProvisionedThroughput!,
-                mode == BillingMode.PayPerRequest ? now : null, null, null, request.Tags?.ToArray(), localIndexes);
+                mode == BillingMode.PayPerRequest ? now : null, null, null, request.Tags?.ToArray(), localIndexes, globalIndexes);
             change.Put(definition);
             return definition;
         }).ConfigureAwait(false);
@@ -168,7 +174,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
             return current;
         }).ConfigureAwait(false);
         await PurgeAsync(table.Id).ConfigureAwait(false);
-        foreach (var index in table.LocalIndexes) await PurgeAsync(index.Id).ConfigureAwait(false);
+        foreach (var index in table.Indexes) await PurgeAsync(index.Id).ConfigureAwait(false);
         return new DeleteTableResponse(table.Describe(TableStatus.Deleting, _options));
     }
 
@@ -185,7 +191,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         }).ConfigureAwait(false);
         Volatile.Write(ref table.ItemCount, count);
         Volatile.Write(ref table.TableSizeBytes, bytes);
-        foreach (var index in table.LocalIndexes)
+        foreach (var index in table.Indexes)
         {
             long entries = 0, entryBytes = 0;
             await VisitTableKeysAsync(index.Id, (batch, vpartition, routing, rest, value) =>
@@ -258,6 +264,12 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         throw ResourceNotFoundException.Table(name!);
     }
 
+    // Completes once every global index has caught up with the writes made before the call (its entries written).
+    public Task WhenIndexesCaughtUpAsync(CancellationToken cancel = default) => _changeLog.WhenCaughtUpAsync(cancel);
+
+    // Writes applied to global indexes since open, and the lag between a write and its index entries (milliseconds).
+    public (long Applied, double MeanMs, long MaxMs) GlobalIndexLag => (_changeLog.Applied, _changeLog.LagMeanMs, _changeLog.LagMaxMs);
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
@@ -272,6 +284,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
             // A purge that failed (the engine refused writes, or closed under it) is resumed at the next open.
         }
         _closing.Dispose();
+        _changeLog.Dispose();
         _catalog.Dispose();
         if (_ownsEngine) _engine.Dispose();
     }

@@ -26,6 +26,10 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
     public ReturnConsumedCapacity Capacity; // not None: measure the old and new item for the units consumed
     public string? TableName;
     public Tables.TableDefinition? IndexedTable;
+    public Tables.ChangeLog? Log;        // with IndexedTable when it has global indexes
+    public int ItemVPartition;           // the item's virtual partition (the change log record goes to its shard)
+    public long WrittenAtMs;             // the change record's time
+    public int LoggedShard = -1;         // the shard whose change log got a record (its applier is signalled after the write)
 
     public bool Failed;             // the condition was false: nothing was written
     public byte[]? Old;
@@ -55,6 +59,10 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
         if (IndexedTable is null) return;
         _side = t_side ??= new WriteBatch();
         Tables.LocalIndexes.Maintain(_side, IndexedTable, oldItem, newItem, t_indexWriter ??= new ItemWriter());
+        if (IndexedTable.GlobalIndexes.Count == 0 || Log is null) return;
+        var (vpartition, rest, shard) = Log.Reserve(ItemVPartition);
+        _side.Put(vpartition, Tables.ChangeLog.Routing, rest, Tables.ChangeLog.Encode(IndexedTable.Id, WrittenAtMs, oldItem, newItem));
+        LoggedShard = shard;
     }
 
     public WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue)

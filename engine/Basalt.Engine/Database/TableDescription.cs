@@ -22,6 +22,7 @@ public sealed record TableDescription
     public required ProvisionedThroughputDescription ProvisionedThroughput { get; init; }
     // Null when the table has none (DynamoDB then omits the member).
     public IReadOnlyList<LocalSecondaryIndexDescription>? LocalSecondaryIndexes { get; init; }
+    public IReadOnlyList<GlobalSecondaryIndexDescription>? GlobalSecondaryIndexes { get; init; }
 }
 
 public sealed record BillingModeSummary(BillingMode BillingMode, DateTimeOffset? LastUpdateToPayPerRequestDateTime);

@@ -15,6 +15,8 @@ public sealed class CreateTableRequest
     public List<Tag>? Tags { get; set; }
     // At most 5; only at creation, as DynamoDB (null = none; an empty list is refused, as DynamoDB refuses it).
     public List<LocalSecondaryIndex>? LocalSecondaryIndexes { get; set; }
+    // At most 20 (null = none; an empty list is refused).
+    public List<GlobalSecondaryIndex>? GlobalSecondaryIndexes { get; set; }
 }
 
 public sealed record CreateTableResponse(TableDescription TableDescription);

@@ -56,6 +56,14 @@ public static class DatabaseEnums
         _ => "DELETING",
     };
 
+    public static string WireName(this IndexStatus status) => status switch
+    {
+        IndexStatus.Creating => "CREATING",
+        IndexStatus.Updating => "UPDATING",
+        IndexStatus.Deleting => "DELETING",
+        _ => "ACTIVE",
+    };
+
     public static string WireName(this ProjectionType type) => type switch
     {
         ProjectionType.All => "ALL",
@@ -100,3 +108,27 @@ public sealed class LocalSecondaryIndex
 // refresh (BasaltDatabase.RefreshTableStatisticsAsync), as the table's are.
 public sealed record LocalSecondaryIndexDescription(string IndexName, IReadOnlyList<KeySchemaElement> KeySchema,
     ProjectionType ProjectionType, IReadOnlyList<string>? NonKeyAttributes, long IndexSizeBytes, long ItemCount, string IndexArn);
+
+// A global secondary index as CreateTable defines it: its own partition key and optional sort key. ProvisionedThroughput
+// is required on a PROVISIONED table and refused on a PAY_PER_REQUEST one, as DynamoDB's.
+public sealed class GlobalSecondaryIndex
+{
+    public string? IndexName { get; set; }
+    public List<KeySchemaElement>? KeySchema { get; set; }
+    public Projection? Projection { get; set; }
+    public ProvisionedThroughput? ProvisionedThroughput { get; set; }
+}
+
+public enum IndexStatus : byte
+{
+    Creating = 0,
+    Updating = 1,
+    Deleting = 2,
+    Active = 3,
+}
+
+// DescribeTable's view of a global secondary index. Backfilling only while an index added by UpdateTable is being
+// filled (null otherwise: DynamoDB then leaves the member out). ProvisionedThroughput is 0 and 0 on PAY_PER_REQUEST.
+public sealed record GlobalSecondaryIndexDescription(string IndexName, IReadOnlyList<KeySchemaElement> KeySchema,
+    ProjectionType ProjectionType, IReadOnlyList<string>? NonKeyAttributes, IndexStatus IndexStatus, bool? Backfilling,
+    ProvisionedThroughputDescription ProvisionedThroughput, long IndexSizeBytes, long ItemCount, string IndexArn);

@@ -408,10 +408,10 @@ internal sealed partial class ShardStore
                     var entries = side.Entries();
                     while (entries.TryRead(out _, out var sideKey, out var sideValue))
                     {
-                        if (StoredKey.VPartitionOf(sideKey) != vpartition)
+                        if (_partitioner.ShardOf(StoredKey.VPartitionOf(sideKey)) != _index)
                         {
                             request.SetException(new StorageException(StorageError.InvalidArgument,
-                                "a write transform's side writes must be in the virtual partition of the key it transforms"));
+                                "a write transform's side writes must be on the shard of the key it transforms"));
                             return false;
                         }
                         sideMemtableBytes += Memtable.Memtable.EntryBytesMax(sideKey.Length, sideValue.Length);

@@ -61,6 +61,8 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
     public ulong VisibleSeq => Volatile.Read(ref _visibleSeq);
     internal StorageException? RefusedError => Volatile.Read(ref _refused);
 
+    private Shards.Partitioner _partitioner = null!; // which shard owns a virtual partition (a transform's side writes must be this shard's)
+
     private ShardStore(int index, int shardCount, StorageOptions options, BlockCache cache, string dir)
     {
         _index = index;
@@ -100,11 +102,11 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
     // Opens (or creates) the shard: loads the manifest, opens the live segments, deletes files a crash left
     // behind, replays the WAL from the replay point (cutting a torn tail), flushes what it replayed to a
     // segment, and starts a fresh log. Then starts the three threads.
-    public static ShardStore Open(int index, int shardCount, StorageOptions options, BlockCache cache, string root)
+    public static ShardStore Open(int index, int shardCount, StorageOptions options, BlockCache cache, string root, Shards.Partitioner partitioner)
     {
         string dir = FileSystemExtensions.Combine(root, FolderName(index));
         options.FileSystem.CreateDirectory(dir);
-        var store = new ShardStore(index, shardCount, options, cache, dir);
+        var store = new ShardStore(index, shardCount, options, cache, dir) { _partitioner = partitioner };
         try
         {
             store.Recover();

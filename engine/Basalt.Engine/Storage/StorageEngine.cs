@@ -78,9 +78,10 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
         try
         {
             int shardCount = ReadOrCreateIdentity(fs, root, options.Shards ?? Environment.ProcessorCount);
+            var partitioner = new Partitioner(shardCount);
             for (int i = 0; i < shardCount; i++)
-                shards.Add(ShardStore.Open(i, shardCount, options, cache, root));
-            return new StorageEngine(options, shards.ToArray(), new Partitioner(shardCount), cache, folderLock);
+                shards.Add(ShardStore.Open(i, shardCount, options, cache, root, partitioner));
+            return new StorageEngine(options, shards.ToArray(), partitioner, cache, folderLock);
         }
         catch
         {
@@ -122,6 +123,18 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
     }
 
     public int ShardOf(ReadOnlySpan<byte> routing) => _partitioner.ShardOf(Partitioner.VirtualPartitionFor(routing));
+
+    // The shard that owns a virtual partition.
+    public int ShardOfVPartition(int vpartition) => _partitioner.ShardOf(WriteBatch.CheckVPartition(vpartition));
+
+    // A virtual partition of the shard: the first it owns (a fixed home for per-shard records such as the database's
+    // change log, which must be written in the same atomic batch as any key of the shard).
+    public int HomeVPartition(int shard)
+    {
+        for (int v = 0; v < Limits.VirtualPartitions; v++)
+            if (_partitioner.ShardOf(v) == shard) return v;
+        throw new StorageException(StorageError.InvalidArgument, $"shard {shard} owns no virtual partition");
+    }
 
     // Puts one value. Completes with the write's sequence number (per shard) when durable per the mode.
     public ValueTask<ulong> PutAsync(ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value) =>

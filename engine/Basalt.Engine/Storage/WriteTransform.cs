@@ -28,8 +28,9 @@ public interface IWriteTransform
 // A transform whose write carries more entries, logged with the transformed key's own in one atomic batch: a table's
 // local secondary index entries, kept in step with the item. After Apply decides Put or Delete, the shard's writer
 // appends SideWrites (when not null and not empty); after a decision of None they are ignored. Every side entry must
-// be in the transformed key's virtual partition (WriteBatch's placed forms), so that the batch stays on one shard;
-// one that is not fails the request with InvalidArgument and nothing is written. Apply fills the batch (clearing it
+// be on the transformed key's shard (WriteBatch's placed forms choose the virtual partition: a local index entry
+// takes its item's, so the two also move together; a change-log record takes its shard's home partition), so that
+// the batch stays on one shard; one that is not fails the request with InvalidArgument and nothing is written. Apply fills the batch (clearing it
 // first): the writer reads it right after Apply returns, on the same thread.
 public interface IWriteTransformWithSideWrites : IWriteTransform
 {

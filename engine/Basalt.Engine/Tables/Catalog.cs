@@ -15,6 +15,7 @@ internal sealed class Catalog : IDisposable
 {
     private readonly StorageEngine _engine;
     private readonly ConcurrentDictionary<string, TableDefinition> _tables = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<uint, TableDefinition> _byId = new();
     private readonly SemaphoreSlim _changes = new(1, 1);
     private uint _nextId;
 
@@ -33,9 +34,10 @@ internal sealed class Catalog : IDisposable
         {
             string name = Encoding.UTF8.GetString(it.Rest[1..]);
             var table = CatalogFormat.DecodeTable(name, it.Value);
-            if (table.Id >= catalog._nextId || table.LocalIndexes.Any(i => i.Id >= catalog._nextId))
+            if (table.Id >= catalog._nextId || table.Indexes.Any(i => i.Id >= catalog._nextId))
                 throw new StorageException(StorageError.Corruption, $"catalog: table {name} has an id at or above the next id {catalog._nextId}");
             catalog._tables[name] = table;
+            catalog._byId[table.Id] = table;
         }
         using var purges = engine.Iterate(CatalogFormat.Routing, restFrom: [CatalogFormat.PurgeRecordTag], restTo: [CatalogFormat.PurgeRecordTag + 1]);
         while (purges.MoveNext()) catalog.PendingPurges.Add(CatalogFormat.DecodePurgeRest(purges.Rest));
@@ -46,6 +48,9 @@ internal sealed class Catalog : IDisposable
     public List<uint> PendingPurges { get; } = [];
 
     public bool TryGet(string name, out TableDefinition table) => _tables.TryGetValue(name, out table!);
+
+    // A live table by its id (the change log's records name their table by id), or null.
+    public TableDefinition? ById(uint id) => _byId.TryGetValue(id, out var table) ? table : null;
 
     // The same lookup by a name in a span (no string made): the server's direct paths read table names off the wire.
     public bool TryGet(ReadOnlySpan<char> name, out TableDefinition table) =>
@@ -117,7 +122,7 @@ internal sealed class Catalog : IDisposable
         {
             Batch.Delete(CatalogFormat.Routing, CatalogFormat.TableRest(table.Name));
             Batch.Put(CatalogFormat.Routing, CatalogFormat.PurgeRest(table.Id), CatalogFormat.PurgeValue);
-            foreach (var index in table.LocalIndexes)
+            foreach (var index in table.Indexes)
                 Batch.Put(CatalogFormat.Routing, CatalogFormat.PurgeRest(index.Id), CatalogFormat.PurgeValue);
             _publish.Add((table.Name, null));
         }
@@ -127,8 +132,15 @@ internal sealed class Catalog : IDisposable
             if (_nextId is uint next) catalog._nextId = next;
             foreach (var (name, table) in _publish)
             {
-                if (table is null) catalog._tables.TryRemove(name, out _);
-                else catalog._tables[name] = table;
+                if (table is null)
+                {
+                    if (catalog._tables.TryRemove(name, out var removed)) catalog._byId.TryRemove(removed.Id, out _);
+                }
+                else
+                {
+                    catalog._tables[name] = table;
+                    catalog._byId[table.Id] = table;
+                }
             }
         }
     }

@@ -27,10 +27,11 @@ namespace Basalt.Engine.Tables;
 // Tags   := [tag count u8 = 1..50]{[key length u16][key UTF-8, 1..128 code points][value length u16][value UTF-8,
 //           0..256 code points]}, in the order the keys were first added, keys distinct.
 // TagsOrNone := [tag count u8 = 0..50]{as Tags}
-// Indexes    := [index count u8 = 1..5]{Index}
-// Index      := [kind u8: 0 LOCAL][index id u32][name length u16][name UTF-8]
-//               [key count u8 = 2]{[key type u8][name length u16][name UTF-8]}   (the table's HASH key, the index's RANGE key)
+// Indexes    := [index count u8 = 1..25]{Index}          local indexes first (at most 5), then global (at most 20)
+// Index      := [kind u8: 0 LOCAL, 1 GLOBAL][index id u32][name length u16][name UTF-8]
+//               [key count u8 = 1|2]{[key type u8][name length u16][name UTF-8]}  (LOCAL: the table's HASH key, a RANGE key)
 //               [projection u8: 0 ALL, 1 KEYS_ONLY, 2 INCLUDE][non-key count u16]{[name length u16][name UTF-8]}
+//               GLOBAL only: [status u8: 0 CREATING, 1 UPDATING, 2 DELETING, 3 ACTIVE][read units i64][write units i64]
 // An index key attribute is among the table's attribute definitions. Ids are allocated with the table's, from the
 // next-id record, and never reused.
 // Integers little-endian. The engine's WAL and segments checksum records too; the CRC here also catches a record
@@ -50,7 +51,9 @@ internal static class CatalogFormat
     public const byte TableFormatTagged = 2;
     public const byte TableFormatIndexed = 3;
     public const byte IndexKindLocal = 0;
+    public const byte IndexKindGlobal = 1;
     public const int LocalIndexesMax = 5;
+    public const int GlobalIndexesMax = 20;
     public static readonly byte[] Routing = [0, 0, 0, 0];
     public static readonly byte[] NextIdRest = [0x00];
     public const byte TableRecordTag = 0x01;
@@ -95,7 +98,7 @@ internal static class CatalogFormat
         using var stream = new MemoryStream();
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         Debug.Assert(table.Tags.Count <= TagValidation.TagsPerResourceMax, "a table has at most 50 tags");
-        bool indexed = table.LocalIndexes.Count > 0;
+        bool indexed = table.HasIndexes;
         Debug.Assert(table.LocalIndexes.Count <= LocalIndexesMax, "a table has at most 5 local secondary indexes");
         w.Write(indexed ? TableFormatIndexed : table.Tags.Count == 0 ? TableFormatUntagged : TableFormatTagged);
         w.Write(table.Id);
@@ -130,10 +133,10 @@ internal static class CatalogFormat
         }
         if (indexed)
         {
-            w.Write((byte)table.LocalIndexes.Count);
-            foreach (var index in table.LocalIndexes)
+            w.Write((byte)(table.LocalIndexes.Count + table.GlobalIndexes.Count));
+            foreach (var index in table.Indexes)
             {
-                w.Write(IndexKindLocal);
+                w.Write(index.IsGlobal ? IndexKindGlobal : IndexKindLocal);
                 w.Write(index.Id);
                 WriteName(w, index.Name);
                 w.Write((byte)index.KeySchema.Count);
@@ -146,6 +149,12 @@ internal static class CatalogFormat
                 var nonKey = index.NonKeyAttributes ?? [];
                 w.Write((ushort)nonKey.Count);
                 foreach (var name in nonKey) WriteName(w, name);
+                if (index.IsGlobal)
+                {
+                    w.Write((byte)index.Status);
+                    w.Write(index.Throughput.ReadCapacityUnits);
+                    w.Write(index.Throughput.WriteCapacityUnits);
+                }
             }
         }
         w.Flush();
@@ -187,10 +196,12 @@ internal static class CatalogFormat
             }
             var tags = format == TableFormatTagged ? ReadTags(r, name, allowNone: false) : format == TableFormatIndexed ? ReadTags(r, name, allowNone: true) : [];
             var indexes = format == TableFormatIndexed ? ReadIndexes(r, name, keySchema, attributes) : [];
+            var local = indexes.Where(i => !i.IsGlobal).ToList();
+            var global = indexes.Where(i => i.IsGlobal).ToList();
             if (keys is < 1 or > 2 || billing > BillingMode.PayPerRequest || r.BaseStream.Position != r.BaseStream.Length
                 || keySchema.Any(k => !attributes.Any(a => a.AttributeName == k.AttributeName)))
                 throw Corrupt($"the catalog record of table {name} is malformed");
-            return new TableDefinition(name, id, tableId, created, keySchema, attributes, billing, throughput, toPayPerRequest, increase, decrease, tags, indexes);
+            return new TableDefinition(name, id, tableId, created, keySchema, attributes, billing, throughput, toPayPerRequest, increase, decrease, tags, local, global);
         }
         catch (EndOfStreamException)
         {
@@ -215,12 +226,14 @@ internal static class CatalogFormat
         return tags;
     }
 
-    // Asserted at read as at write: 1..5 local indexes of distinct names and ids, each keyed by the table's HASH key
-    // and a defined RANGE attribute, with a known projection and non-key attributes only for INCLUDE.
+    // Asserted at read as at write: 1..25 indexes of distinct names and ids, local ones first (at most 5, each keyed by
+    // the table's HASH key and a RANGE attribute, on a table with a sort key), then global ones (at most 20, a HASH key
+    // and an optional RANGE key), every key attribute defined, a known projection with non-key attributes only for
+    // INCLUDE, a known status.
     private static List<IndexDefinition> ReadIndexes(BinaryReader r, string table, List<KeySchemaElement> tableKeys, List<AttributeDefinition> attributes)
     {
         int count = r.ReadByte();
-        if (count is < 1 or > LocalIndexesMax || tableKeys.Count != 2) throw Corrupt($"the catalog record of table {table} has {count} local indexes");
+        if (count is < 1 or > LocalIndexesMax + GlobalIndexesMax) throw Corrupt($"the catalog record of table {table} has {count} indexes");
         var indexes = new List<IndexDefinition>(count);
         for (int i = 0; i < count; i++)
         {
@@ -238,13 +251,24 @@ internal static class CatalogFormat
             int nonKeyCount = r.ReadUInt16();
             var nonKey = new List<string>(nonKeyCount);
             for (int k = 0; k < nonKeyCount; k++) nonKey.Add(ReadName(r));
-            if (kind != IndexKindLocal || keys != 2 || keySchema[0] != tableKeys[0] || keySchema[1].KeyType != KeyType.Range
-                || !attributes.Any(a => a.AttributeName == keySchema[1].AttributeName) || projection > ProjectionType.Include
+            bool global = kind == IndexKindGlobal;
+            var status = IndexStatus.Active;
+            ProvisionedThroughput? throughput = null;
+            if (global)
+            {
+                status = (IndexStatus)r.ReadByte();
+                throughput = new ProvisionedThroughput(r.ReadInt64(), r.ReadInt64());
+            }
+            bool localShape = kind == IndexKindLocal && keys == 2 && tableKeys.Count == 2 && keySchema[0] == tableKeys[0]
+                && !indexes.Exists(x => x.IsGlobal) && indexes.Count < LocalIndexesMax;
+            bool globalShape = global && keys is 1 or 2 && status <= IndexStatus.Active && indexes.Count(x => x.IsGlobal) < GlobalIndexesMax;
+            if (!(localShape || globalShape) || keySchema[0].KeyType != KeyType.Hash || (keys == 2 && keySchema[1].KeyType != KeyType.Range)
+                || keySchema.Any(k => !attributes.Any(a => a.AttributeName == k.AttributeName)) || projection > ProjectionType.Include
                 || (projection == ProjectionType.Include) != (nonKeyCount > 0)
                 || indexes.Exists(x => x.Name == name || x.Id == id) || !TableValidation.IsTableNamePattern(name))
-                throw Corrupt($"the catalog record of table {table} has a malformed local index");
-            indexes.Add(new IndexDefinition(name, id, keySchema, TableDefinition.Slot(keySchema[1].AttributeName, attributes), projection,
-                projection == ProjectionType.Include ? nonKey : null));
+                throw Corrupt($"the catalog record of table {table} has a malformed index");
+            indexes.Add(new IndexDefinition(name, id, global, keySchema, attributes, projection,
+                projection == ProjectionType.Include ? nonKey : null, status, throughput));
         }
         return indexes;
     }

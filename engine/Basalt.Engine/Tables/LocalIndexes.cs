@@ -20,26 +20,34 @@ namespace Basalt.Engine.Tables;
 // entries are one range. An item without the index sort key attribute has no entry (a sparse index).
 internal static class LocalIndexes
 {
-    // DynamoDB's messages for an index key attribute of the wrong type, or empty.
-    public static ValidationException TypeMismatch(IndexDefinition index, AttributeType actual) =>
-        new($"One or more parameter values were invalid: Type mismatch for Index Key {index.SortKey.Name} Expected: {index.SortKey.Type.WireName()} Actual: {actual.WireName()} IndexName: {index.Name}");
+    // DynamoDB's messages for an index key attribute of the wrong type, empty, or too large.
+    public static ValidationException TypeMismatch(IndexDefinition index, TableDefinition.KeySlot slot, AttributeType actual) =>
+        new($"One or more parameter values were invalid: Type mismatch for Index Key {slot.Name} Expected: {slot.Type.WireName()} Actual: {actual.WireName()} IndexName: {index.Name}");
 
-    public static ValidationException EmptyKey(IndexDefinition index) =>
-        new($"One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {(index.SortKey.Type == AttributeType.S ? "string" : "binary")} value. IndexName: {index.Name}, IndexKey: {index.SortKey.Name}");
+    public static ValidationException EmptyKey(IndexDefinition index, TableDefinition.KeySlot slot) =>
+        new($"One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {(slot.Type == AttributeType.S ? "string" : "binary")} value. IndexName: {index.Name}, IndexKey: {slot.Name}");
 
-    // Checks an item's index key attributes before it is written: present ones must have the defined type, be
-    // non-empty and within the sort key's 1024 bytes. Absent ones are fine (the item is not indexed there).
+    public static ValidationException TooLarge(IndexDefinition index, TableDefinition.KeySlot slot, int size, int max) =>
+        new($"One or more parameter values were invalid: Size limit exceeded for Index Key {slot.Name} Actual Size: {size} bytes Max Size: {max} bytes IndexName: {index.Name}");
+
+    // Checks an item's index key attributes (of every index, local and global) before it is written: present ones
+    // must have the defined type, be non-empty and within DynamoDB's key sizes (2048 bytes for a partition key, 1024
+    // for a sort key). Absent ones are fine (the item is not indexed there).
     public static void Validate(TableDefinition table, ReadOnlySpan<byte> item)
     {
-        if (table.LocalIndexes.Count == 0) return;
+        if (!table.HasIndexes) return;
         var reader = new ItemReader(item);
-        foreach (var index in table.LocalIndexes)
+        foreach (var index in table.Indexes)
         {
-            if (!reader.TryGet(index.SortKey.Utf8Name, out var value)) continue;
-            if (value.Type != index.SortKey.Type) throw TypeMismatch(index, value.Type);
-            if (value.Type == AttributeType.N) continue;
-            if (value.Bytes.IsEmpty) throw EmptyKey(index);
-            if (value.Bytes.Length > ItemKeys.SortKeyBytesMax) throw new ValidationException(ItemKeys.RangeKeyTooLargeMessage);
+            foreach (var slot in index.KeySlots)
+            {
+                if (!reader.TryGet(slot.Utf8Name, out var value)) continue;
+                if (value.Type != slot.Type) throw TypeMismatch(index, slot, value.Type);
+                if (value.Type == AttributeType.N) continue;
+                if (value.Bytes.IsEmpty) throw EmptyKey(index, slot);
+                int max = ReferenceEquals(slot, index.PartitionKey) ? ItemKeys.PartitionKeyBytesMax : ItemKeys.SortKeyBytesMax;
+                if (value.Bytes.Length > max) throw TooLarge(index, slot, value.Bytes.Length, max);
+            }
         }
     }
 
@@ -60,8 +68,8 @@ internal static class LocalIndexes
     {
         side.Clear();
         var any = newItem.IsEmpty ? oldItem : newItem;
-        if (table.LocalIndexes.Count == 0 || any.IsEmpty) return;
         if (!newItem.IsEmpty) Validate(table, newItem);
+        if (table.LocalIndexes.Count == 0 || any.IsEmpty) return;
         ItemKeys.FromItem(table, any, out var partitionKey, out var sortKey);
         Span<byte> tableRouting = stackalloc byte[ItemKeys.RoutingBytesMax];
         int vpartition = Partitioner.VirtualPartitionFor(tableRouting[..ItemKeys.WriteRouting(table.Id, partitionKey, tableRouting)]);
@@ -81,7 +89,7 @@ internal static class LocalIndexes
     // The entry's rest for an item, or null when the item lacks the index sort key.
     private static byte[]? Rest(IndexDefinition index, ReadOnlySpan<byte> item, byte[] tableSort)
     {
-        if (!new ItemReader(item).TryGet(index.SortKey.Utf8Name, out var value) || value.Type != index.SortKey.Type) return null;
+        if (!new ItemReader(item).TryGet(index.SortKey!.Utf8Name, out var value) || value.Type != index.SortKey!.Type) return null;
         byte[] rest;
         int at;
         if (value.Type == AttributeType.N)
@@ -114,9 +122,36 @@ internal static class LocalIndexes
         return writer.EndItem();
     }
 
+    // Where an item's entry is in an index of either kind: its virtual partition, routing part and rest; null when the
+    // item is not in the index (a start key is turned into a position this way).
+    public static (int VPartition, byte[] Routing, byte[] After)? EntryPlace(TableDefinition table, IndexDefinition index, ReadOnlySpan<byte> item)
+    {
+        if (index.IsGlobal)
+        {
+            if (GlobalIndexes.EntryKey(table, index, item) is not { } key) return null;
+            return (Partitioner.VirtualPartitionFor(key.Routing), key.Routing, key.After);
+        }
+        ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
+        var tableSort = new byte[ItemKeys.RestLength(sortKey)];
+        ItemKeys.WriteRest(sortKey, tableSort);
+        if (Rest(index, item, tableSort) is not { } rest) return null;
+        var tableRouting = new byte[ItemKeys.RoutingLength(partitionKey)];
+        ItemKeys.WriteRouting(table.Id, partitionKey, tableRouting);
+        var routing = (byte[])tableRouting.Clone();
+        BinaryPrimitives.WriteUInt32BigEndian(routing, index.Id);
+        return (Partitioner.VirtualPartitionFor(tableRouting), routing, rest);
+    }
+
     // The virtual partition and routing part of a partition key's entries in an index (Query reads them).
     public static (int VPartition, byte[] Routing) Collection(TableDefinition table, IndexDefinition index, byte[] partitionKeyBytes)
     {
+        if (index.IsGlobal)
+        {
+            var own = new byte[ItemKeys.TableIdBytes + partitionKeyBytes.Length];
+            BinaryPrimitives.WriteUInt32BigEndian(own, index.Id);
+            partitionKeyBytes.CopyTo(own, ItemKeys.TableIdBytes);
+            return (Partitioner.VirtualPartitionFor(own), own);
+        }
         var tableRouting = new byte[ItemKeys.TableIdBytes + partitionKeyBytes.Length];
         ItemKeys.WriteTablePrefix(table.Id, tableRouting);
         partitionKeyBytes.CopyTo(tableRouting, ItemKeys.TableIdBytes);

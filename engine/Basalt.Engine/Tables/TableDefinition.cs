@@ -14,7 +14,7 @@ internal sealed class TableDefinition
     public TableDefinition(string name, uint id, Guid tableId, DateTimeOffset created, IReadOnlyList<KeySchemaElement> keySchema,
         IReadOnlyList<AttributeDefinition> attributeDefinitions, BillingMode billingMode, ProvisionedThroughput throughput,
         DateTimeOffset? lastUpdateToPayPerRequest, DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease,
-        IReadOnlyList<Tag>? tags = null, IReadOnlyList<IndexDefinition>? localIndexes = null)
+        IReadOnlyList<Tag>? tags = null, IReadOnlyList<IndexDefinition>? localIndexes = null, IReadOnlyList<IndexDefinition>? globalIndexes = null)
     {
         Name = name;
         Id = id;
@@ -29,6 +29,7 @@ internal sealed class TableDefinition
         LastDecrease = lastDecrease;
         Tags = tags ?? [];
         LocalIndexes = localIndexes ?? [];
+        GlobalIndexes = globalIndexes ?? [];
         PartitionKey = KeyOf(keySchema[0]);
         if (keySchema.Count == 2) SortKey = KeyOf(keySchema[1]);
 
@@ -52,9 +53,19 @@ internal sealed class TableDefinition
     // Local secondary indexes, in CreateTable's order; empty when none. Fixed at creation (as DynamoDB's).
     public IReadOnlyList<IndexDefinition> LocalIndexes { get; }
 
-    public IndexDefinition? LocalIndex(string name)
+    // Global secondary indexes, in CreateTable's (then UpdateTable's) order; empty when none.
+    public IReadOnlyList<IndexDefinition> GlobalIndexes { get; }
+
+    public bool HasIndexes => LocalIndexes.Count > 0 || GlobalIndexes.Count > 0;
+
+    public IEnumerable<IndexDefinition> Indexes => LocalIndexes.Concat(GlobalIndexes);
+
+    // An index of either kind by name, or null.
+    public IndexDefinition? Index(string name)
     {
         foreach (var index in LocalIndexes)
+            if (index.Name == name) return index;
+        foreach (var index in GlobalIndexes)
             if (index.Name == name) return index;
         return null;
     }
@@ -72,14 +83,14 @@ internal sealed class TableDefinition
 
     public TableDefinition With(BillingMode billingMode, ProvisionedThroughput throughput, DateTimeOffset? lastUpdateToPayPerRequest,
         DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease) =>
-        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease, Tags, LocalIndexes)
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease, Tags, LocalIndexes, GlobalIndexes)
         {
             ItemCount = ItemCount,
             TableSizeBytes = TableSizeBytes,
         };
 
     public TableDefinition WithTags(IReadOnlyList<Tag> tags) =>
-        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, BillingMode, Throughput, LastUpdateToPayPerRequest, LastIncrease, LastDecrease, tags, LocalIndexes)
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, BillingMode, Throughput, LastUpdateToPayPerRequest, LastIncrease, LastDecrease, tags, LocalIndexes, GlobalIndexes)
         {
             ItemCount = ItemCount,
             TableSizeBytes = TableSizeBytes,
@@ -100,7 +111,8 @@ internal sealed class TableDefinition
         TableId = TableId.ToString(),
         BillingModeSummary = new BillingModeSummary(BillingMode, LastUpdateToPayPerRequest),
         ProvisionedThroughput = new ProvisionedThroughputDescription(Throughput.ReadCapacityUnits, Throughput.WriteCapacityUnits, 0, LastIncrease, LastDecrease),
-        LocalSecondaryIndexes = LocalIndexes.Count == 0 ? null : LocalIndexes.Select(i => i.Describe(Arn(options))).ToArray(),
+        LocalSecondaryIndexes = LocalIndexes.Count == 0 ? null : LocalIndexes.Select(i => i.DescribeLocal(Arn(options))).ToArray(),
+        GlobalSecondaryIndexes = GlobalIndexes.Count == 0 ? null : GlobalIndexes.Select(i => i.DescribeGlobal(Arn(options))).ToArray(),
     };
 
     internal sealed record KeySlot(string Name, byte[] Utf8Name, AttributeType Type);

@@ -16,6 +16,7 @@ internal static class TableValidation
     public const long AccountCapacityUnitsMax = 80_000; // DynamoDB's default per-account quota (DescribeLimits; not enforced)
     public const int ListTablesLimitMax = 100;
     public const int LocalIndexesMax = 5;
+    public const int GlobalIndexesMax = 20;
     public const int NonKeyAttributesPerIndexMax = 20;
     public const int NonKeyAttributesTotalMax = 100;
 
@@ -38,7 +39,14 @@ internal static class TableValidation
                 AttributeName(errors, r.KeySchema[i]?.AttributeName, $"keySchema.{i + 1}.member.attributeName");
         }
         if (r.LocalSecondaryIndexes is { } lsis)
-            for (int i = 0; i < lsis.Count; i++) LocalIndexMembers(errors, lsis[i], $"localSecondaryIndexes.{i + 1}.member");
+            for (int i = 0; i < lsis.Count; i++)
+                IndexMembers(errors, lsis[i] is { } l ? (l.IndexName, l.KeySchema, l.Projection) : null, $"localSecondaryIndexes.{i + 1}.member");
+        if (r.GlobalSecondaryIndexes is { } gsis)
+            for (int i = 0; i < gsis.Count; i++)
+            {
+                IndexMembers(errors, gsis[i] is { } g ? (g.IndexName, g.KeySchema, g.Projection) : null, $"globalSecondaryIndexes.{i + 1}.member");
+                if (gsis[i]?.ProvisionedThroughput is { } t) ProvisionedThroughput(errors, t, $"globalSecondaryIndexes.{i + 1}.member.provisionedThroughput");
+            }
         ProvisionedThroughput(errors, r.ProvisionedThroughput);
         errors.ThrowIfAny();
 
@@ -57,7 +65,8 @@ internal static class TableValidation
             if (keySchema[0].AttributeName == keySchema[1].AttributeName)
                 throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
         }
-        if (r.LocalSecondaryIndexes is { } indexes) LocalIndexes(indexes, keySchema, definitions);
+        if (r.LocalSecondaryIndexes is not null || r.GlobalSecondaryIndexes is not null)
+            Indexes(r.LocalSecondaryIndexes, r.GlobalSecondaryIndexes, keySchema, definitions, r.BillingMode ?? BillingMode.Provisioned);
         else
         {
             // Without indexes every definition must be a key attribute and every key attribute defined (moto records
@@ -84,10 +93,11 @@ internal static class TableValidation
         if (r.Tags is { Count: > 0 }) TagValidation.Tags(r.Tags);
     }
 
-    // The member constraints of one LocalSecondaryIndexes entry (collected with the request's others).
-    private static void LocalIndexMembers(Errors errors, LocalSecondaryIndex? index, string member)
+    // The member constraints of one LocalSecondaryIndexes or GlobalSecondaryIndexes entry (collected with the
+    // request's others).
+    private static void IndexMembers(Errors errors, (string? IndexName, List<KeySchemaElement>? KeySchema, Projection? Projection)? entry, string member)
     {
-        if (index is null)
+        if (entry is not { } index)
         {
             errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
             return;
@@ -124,43 +134,49 @@ internal static class TableValidation
             errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {TableNameLengthMax}");
     }
 
-    // The semantic rules of local secondary indexes, in the order DynamoDB applies them as far as its recorded
-    // answers show (docs/database.md, "Local secondary indexes", lists the sources).
-    private static void LocalIndexes(List<LocalSecondaryIndex> indexes, List<KeySchemaElement> keySchema, List<AttributeDefinition> definitions)
+    // The semantic rules of secondary indexes, in the order DynamoDB applies them as far as its recorded answers show
+    // (docs/database.md, "Secondary indexes", lists the sources).
+    private static void Indexes(List<LocalSecondaryIndex>? locals, List<GlobalSecondaryIndex>? globals, List<KeySchemaElement> keySchema,
+        List<AttributeDefinition> definitions, BillingMode mode)
     {
         const string Invalid = "One or more parameter values were invalid: ";
-        if (indexes.Count == 0) throw new ValidationException(Invalid + "List of LocalSecondaryIndexes is empty");
-        if (keySchema.Count < 2)
+        if (locals is { Count: 0 }) throw new ValidationException(Invalid + "List of LocalSecondaryIndexes is empty");
+        if (globals is { Count: 0 }) throw new ValidationException(Invalid + "List of GlobalSecondaryIndexes is empty");
+        locals ??= [];
+        globals ??= [];
+        if (locals.Count > 0 && keySchema.Count < 2)
             throw new ValidationException(Invalid + "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
-        if (indexes.Count > LocalIndexesMax)
+        if (locals.Count > LocalIndexesMax)
             throw new ValidationException(Invalid + $"Number of LocalSecondaryIndexes exceeds per-table limit of {LocalIndexesMax}");
-        foreach (var index in indexes)
+        if (globals.Count > GlobalIndexesMax)
+            throw new ValidationException(Invalid + $"GlobalSecondaryIndex count exceeds the per-table limit of {GlobalIndexesMax}");
+        foreach (var index in locals)
         {
             var keys = index.KeySchema!;
-            if (keys[0].KeyType != KeyType.Hash) throw new ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+            KeyOrder(keys);
             if (keys.Count < 2) throw new ValidationException(Invalid + $"Index KeySchema does not have a range key for index: {index.IndexName}");
-            if (keys[1].KeyType != KeyType.Range) throw new ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-            if (keys[0].AttributeName == keys[1].AttributeName)
-                throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
             if (keys[0].AttributeName != keySchema[0].AttributeName)
                 throw new ValidationException(Invalid + $"Index KeySchema does not have the same leading hash key as table KeySchema for index: {index.IndexName}. " +
                     $"index hash key: {keys[0].AttributeName}, table hash key: {keySchema[0].AttributeName}");
         }
+        foreach (var index in globals) KeyOrder(index.KeySchema!);
+        var all = locals.Select(i => (Name: i.IndexName!, Keys: i.KeySchema!, Projection: i.Projection!))
+            .Concat(globals.Select(i => (Name: i.IndexName!, Keys: i.KeySchema!, Projection: i.Projection!))).ToList();
         // With indexes, every definition must be a key attribute of the table or of an index.
-        var used = keySchema.Select(k => k.AttributeName).Concat(indexes.SelectMany(i => i.KeySchema!).Select(k => k.AttributeName)).Distinct().ToList();
+        var used = keySchema.Select(k => k.AttributeName).Concat(all.SelectMany(i => i.Keys).Select(k => k.AttributeName)).Distinct().ToList();
         if (definitions.Any(d => !used.Contains(d.AttributeName)))
             throw new ValidationException(Invalid + $"Some AttributeDefinitions are not used. AttributeDefinitions: [{string.Join(", ", definitions.Select(d => d.AttributeName))}], keys used: [{string.Join(", ", used)}]");
-        foreach (var index in indexes)
-            if (index.KeySchema!.Any(k => !definitions.Any(d => d.AttributeName == k.AttributeName)))
+        foreach (var index in all)
+            if (index.Keys.Any(k => !definitions.Any(d => d.AttributeName == k.AttributeName)))
                 throw new ValidationException(Invalid + "Some index key attributes are not defined in AttributeDefinitions. " +
-                    $"Keys: [{string.Join(", ", index.KeySchema!.Select(k => k.AttributeName))}], AttributeDefinitions: [{string.Join(", ", definitions.Select(d => d.AttributeName))}]");
+                    $"Keys: [{string.Join(", ", index.Keys.Select(k => k.AttributeName))}], AttributeDefinitions: [{string.Join(", ", definitions.Select(d => d.AttributeName))}]");
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var index in indexes)
-            if (!names.Add(index.IndexName!)) throw new ValidationException(Invalid + $"Duplicate index name: {index.IndexName}");
+        foreach (var index in all)
+            if (!names.Add(index.Name)) throw new ValidationException(Invalid + $"Duplicate index name: {index.Name}");
         int projected = 0;
-        foreach (var index in indexes)
+        foreach (var index in all)
         {
-            var projection = index.Projection!;
+            var projection = index.Projection;
             if (projection.ProjectionType is not { } type) throw new ValidationException(Invalid + "Unknown ProjectionType: null");
             if (type == ProjectionType.Include && projection.NonKeyAttributes is null)
                 throw new ValidationException(Invalid + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
@@ -180,6 +196,23 @@ internal static class TableValidation
         }
         if (projected > NonKeyAttributesTotalMax)
             throw new ValidationException(Invalid + $"Number of projected attributes in all indexes exceeds limit of {NonKeyAttributesTotalMax}");
+        foreach (var index in globals)
+        {
+            if (mode == BillingMode.PayPerRequest && index.ProvisionedThroughput is not null)
+                throw new ValidationException(Invalid + $"ProvisionedThroughput should not be specified for index: {index.IndexName} when BillingMode is PAY_PER_REQUEST");
+            if (mode == BillingMode.Provisioned && index.ProvisionedThroughput is null)
+                throw new ValidationException(Invalid + $"ProvisionedThroughput is not specified for index: {index.IndexName}");
+            ThroughputBounds(index.ProvisionedThroughput);
+        }
+
+        static void KeyOrder(List<KeySchemaElement> keys)
+        {
+            if (keys[0].KeyType != KeyType.Hash) throw new ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+            if (keys.Count < 2) return;
+            if (keys[1].KeyType != KeyType.Range) throw new ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+            if (keys[0].AttributeName == keys[1].AttributeName)
+                throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+        }
     }
 
     // Validates the request against the current table and returns the new billing mode and throughput.
@@ -269,13 +302,13 @@ internal static class TableValidation
         else if (name.Length > AttributeNameLengthMax) errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {AttributeNameLengthMax}");
     }
 
-    private static void ProvisionedThroughput(Errors errors, ProvisionedThroughput? t)
+    private static void ProvisionedThroughput(Errors errors, ProvisionedThroughput? t, string member = "provisionedThroughput")
     {
         if (t is null) return;
         if (t.ReadCapacityUnits < 1)
-            errors.Add($"Value '{t.ReadCapacityUnits}' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1");
+            errors.Add($"Value '{t.ReadCapacityUnits}' at '{member}.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1");
         if (t.WriteCapacityUnits < 1)
-            errors.Add($"Value '{t.WriteCapacityUnits}' at 'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1");
+            errors.Add($"Value '{t.WriteCapacityUnits}' at '{member}.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1");
     }
 
     private static void ThroughputBounds(ProvisionedThroughput? t)

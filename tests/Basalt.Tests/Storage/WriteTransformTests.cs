@@ -230,10 +230,10 @@ public sealed class PlacedWriteTests : IDisposable
     }
 
     [Fact]
-    public async Task A_side_write_outside_the_key_s_virtual_partition_fails_the_write_and_writes_nothing()
+    public async Task A_side_write_on_another_shard_fails_the_write_and_writes_nothing()
     {
         var engine = _fx.Open(_fx.Options(Durability.Sync, shards: 2));
-        int elsewhere = (Home + 1) % Limits.VirtualPartitions;
+        int elsewhere = (Home + 1) % Limits.VirtualPartitions; // the default map gives neighbours to different shards (2 here)
         var error = await Assert.ThrowsAsync<StorageException>(async () => await engine.TransformAsync(Base, "a"u8, new Mirror("one", elsewhere)));
         Assert.Equal(StorageError.InvalidArgument, error.Error);
         Assert.Null(engine.Get(Base, "a"u8));

@@ -111,8 +111,8 @@ public class CatalogFormatTests
         return new TableDefinition("Orders", 7, Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), DateTimeOffset.FromUnixTimeMilliseconds(1_764_039_600_000),
             [new("pk", KeyType.Hash), new("sk", KeyType.Range)], definitions, BillingMode.Provisioned, new ProvisionedThroughput(5, 6), null, null, null, [],
             [
-                new IndexDefinition("by-at", 8, [new("pk", KeyType.Hash), new("at", KeyType.Range)], TableDefinition.Slot("at", definitions), ProjectionType.Include, ["x", "y"]),
-                new IndexDefinition("keys", 9, [new("pk", KeyType.Hash), new("sk", KeyType.Range)], TableDefinition.Slot("sk", definitions), ProjectionType.KeysOnly, null),
+                new IndexDefinition("by-at", 8, false, [new("pk", KeyType.Hash), new("at", KeyType.Range)], definitions, ProjectionType.Include, ["x", "y"]),
+                new IndexDefinition("keys", 9, false, [new("pk", KeyType.Hash), new("sk", KeyType.Range)], definitions, ProjectionType.KeysOnly, null),
             ]);
     }
 
@@ -128,13 +128,44 @@ public class CatalogFormatTests
         Assert.Equal([8u, 9u], back.LocalIndexes.Select(i => i.Id));
         Assert.Equal(["x", "y"], back.LocalIndexes[0].NonKeyAttributes!);
         Assert.Equal(ProjectionType.KeysOnly, back.LocalIndexes[1].ProjectionType);
-        Assert.Equal(AttributeType.S, back.LocalIndexes[0].SortKey.Type);
+        Assert.Equal(AttributeType.S, back.LocalIndexes[0].SortKey!.Type);
         // with tags too
         var tagged = Indexed().WithTags([new Tag("env", "prod")]);
         var both = CatalogFormat.DecodeTable("Orders", CatalogFormat.EncodeTable(tagged));
         Assert.Equal(tagged.Tags, both.Tags);
         Assert.Equal(2, both.LocalIndexes.Count);
         // every flipped bit is corruption
+        for (int i = 0; i < expected.Length * 8; i++)
+        {
+            var copy = (byte[])expected.Clone();
+            copy[i / 8] ^= (byte)(1 << (i % 8));
+            Assert.Equal(StorageError.Corruption, Assert.Throws<StorageException>(() => CatalogFormat.DecodeTable("Orders", copy)).Error);
+        }
+    }
+
+    // Version 3 with global indexes after the local one: their status and throughput follow the common fields.
+    [Fact]
+    public void Version_3_golden_record_carries_global_indexes()
+    {
+        AttributeDefinition[] definitions = [new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.N), new("at", ScalarAttributeType.S), new("g", ScalarAttributeType.B)];
+        var table = new TableDefinition("Orders", 7, Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), DateTimeOffset.FromUnixTimeMilliseconds(1_764_039_600_000),
+            [new("pk", KeyType.Hash), new("sk", KeyType.Range)], definitions, BillingMode.Provisioned, new ProvisionedThroughput(5, 6), null, null, null, [],
+            [new IndexDefinition("by-at", 8, false, [new("pk", KeyType.Hash), new("at", KeyType.Range)], definitions, ProjectionType.All, null)],
+            [
+                new IndexDefinition("by-g", 9, true, [new("g", KeyType.Hash)], definitions, ProjectionType.KeysOnly, null, IndexStatus.Active, new ProvisionedThroughput(3, 4)),
+                new IndexDefinition("by-g-at", 10, true, [new("g", KeyType.Hash), new("at", KeyType.Range)], definitions, ProjectionType.Include, ["x"], IndexStatus.Creating, new ProvisionedThroughput(1, 2)),
+            ]);
+        var expected = Golden("catalog-table-v3-global.bin", CatalogFormat.EncodeTable(table));
+        Assert.Equal(expected, CatalogFormat.EncodeTable(table));
+        var back = CatalogFormat.DecodeTable("Orders", expected);
+        Assert.Single(back.LocalIndexes);
+        Assert.Equal(["by-g", "by-g-at"], back.GlobalIndexes.Select(i => i.Name));
+        Assert.All(back.GlobalIndexes, i => Assert.True(i.IsGlobal));
+        Assert.Null(back.GlobalIndexes[0].SortKey);
+        Assert.Equal(AttributeType.B, back.GlobalIndexes[0].PartitionKey.Type);
+        Assert.Equal(new ProvisionedThroughput(3, 4), back.GlobalIndexes[0].Throughput);
+        Assert.Equal(IndexStatus.Creating, back.GlobalIndexes[1].Status);
+        Assert.Equal(["x"], back.GlobalIndexes[1].NonKeyAttributes!);
         for (int i = 0; i < expected.Length * 8; i++)
         {
             var copy = (byte[])expected.Clone();

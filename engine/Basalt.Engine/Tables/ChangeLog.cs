@@ -1,0 +1,238 @@
+using System.Buffers.Binary;
+using Basalt.Engine.Model;
+using Basalt.Engine.Storage;
+
+namespace Basalt.Engine.Tables;
+
+// The change log: one record per write of a table with global secondary indexes, written by the shard's writer in
+// the same atomic batch as the item (a side write of ItemTransform), and applied to the global indexes afterwards by
+// one applier per shard. It is how DynamoDB keeps global indexes: asynchronously, eventually consistent, never
+// partly. A record holds the item before and after the write, so the same log will carry Streams' records.
+//
+//   vpartition := the shard's home partition (StorageEngine.HomeVPartition)     on the item's shard
+//   routing    := [0xFFFFFFFF]                                                  never a table id (ids stop below it)
+//   rest       := [sequence: u64 BE]                                            per shard, in write order
+//   value      := [format u8 = 1][table id u32 LE][written at: i64 LE, Unix ms]
+//                 [old length u32 LE][old item][new length u32 LE][new item]    (length 0: no item)
+//
+// The applier reads its shard's records in order, writes each one's index entries (deleting the entry of the old
+// item when its key changed or it left the index, putting the new item's), one batch per target shard, and deletes
+// the records once those writes are durable. A crash in between applies them again: puts and deletes of computed
+// keys are idempotent, and records of one item are applied in order, so an index converges to its table. Sequence
+// numbers restart after the last record found at open; a gap (a write that failed after its sequence was taken)
+// is harmless.
+//
+// Threads: Reserve runs on a shard's writer (one at a time per shard: the writer token orders them); the appliers
+// are background tasks; Signal and WhenCaughtUpAsync from any thread.
+internal sealed class ChangeLog : IDisposable
+{
+    public static readonly byte[] Routing = [0xFF, 0xFF, 0xFF, 0xFF];
+    private const byte Format = 1;
+    private const int RecordsPerRound = 256;
+
+    private readonly StorageEngine _engine;
+    private readonly Func<uint, TableDefinition?> _tableById;
+    private readonly int[] _home;
+    private readonly long[] _next;
+    private readonly SemaphoreSlim[] _signals;
+    private readonly Task[] _appliers;
+    private readonly CancellationTokenSource _stop = new();
+
+    // Lag between a write and its index entries being written, over every record applied (milliseconds).
+    private long _applied, _lagSumMs, _lagMaxMs;
+
+    public ChangeLog(StorageEngine engine, Func<uint, TableDefinition?> tableById)
+    {
+        _engine = engine;
+        _tableById = tableById;
+        int shards = engine.ShardCount;
+        _home = new int[shards];
+        _next = new long[shards];
+        _signals = new SemaphoreSlim[shards];
+        for (int s = 0; s < shards; s++)
+        {
+            _home[s] = engine.HomeVPartition(s);
+            _signals[s] = new SemaphoreSlim(1); // starts signalled: records a crash left are applied at once
+            using var last = engine.Iterate(_home[s], Routing, reverse: true);
+            _next[s] = last.MoveNext() ? (long)BinaryPrimitives.ReadUInt64BigEndian(last.Rest) + 1 : 1;
+        }
+        _appliers = new Task[shards];
+        for (int s = 0; s < shards; s++)
+        {
+            int shard = s;
+            _appliers[s] = Task.Run(() => ApplyLoopAsync(shard));
+        }
+    }
+
+    public long Applied => Volatile.Read(ref _applied);
+    public double LagMeanMs => Applied == 0 ? 0 : (double)Volatile.Read(ref _lagSumMs) / Applied;
+    public long LagMaxMs => Volatile.Read(ref _lagMaxMs);
+
+    // On the shard's writer: the place of the next record of the shard that owns itemVPartition.
+    public (int VPartition, byte[] Key, int Shard) Reserve(int itemVPartition)
+    {
+        int shard = _engine.ShardOfVPartition(itemVPartition);
+        long seq = Interlocked.Increment(ref _next[shard]) - 1;
+        var rest = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(rest, (ulong)seq);
+        return (_home[shard], rest, shard);
+    }
+
+    public static byte[] Encode(uint tableId, long writtenAtMs, ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem)
+    {
+        var value = new byte[1 + 4 + 8 + 4 + oldItem.Length + 4 + newItem.Length];
+        value[0] = Format;
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(1), tableId);
+        BinaryPrimitives.WriteInt64LittleEndian(value.AsSpan(5), writtenAtMs);
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(13), (uint)oldItem.Length);
+        oldItem.CopyTo(value.AsSpan(17));
+        int at = 17 + oldItem.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(at), (uint)newItem.Length);
+        newItem.CopyTo(value.AsSpan(at + 4));
+        return value;
+    }
+
+    private static bool TryDecode(ReadOnlySpan<byte> value, out uint tableId, out long writtenAtMs, out ReadOnlySpan<byte> oldItem, out ReadOnlySpan<byte> newItem)
+    {
+        tableId = 0;
+        writtenAtMs = 0;
+        oldItem = newItem = default;
+        if (value.Length < 21 || value[0] != Format) return false;
+        tableId = BinaryPrimitives.ReadUInt32LittleEndian(value[1..]);
+        writtenAtMs = BinaryPrimitives.ReadInt64LittleEndian(value[5..]);
+        uint oldLength = BinaryPrimitives.ReadUInt32LittleEndian(value[13..]);
+        if (oldLength > value.Length - 21) return false;
+        oldItem = value.Slice(17, (int)oldLength);
+        int at = 17 + (int)oldLength;
+        uint newLength = BinaryPrimitives.ReadUInt32LittleEndian(value[at..]);
+        if (newLength != value.Length - at - 4) return false;
+        newItem = value.Slice(at + 4, (int)newLength);
+        return true;
+    }
+
+    // After a write that logged a record completes: wakes the shard's applier.
+    public void Signal(int shard)
+    {
+        if (_signals[shard].CurrentCount == 0) _signals[shard].Release();
+    }
+
+    // Completes once every record logged before the call has been applied (tests, and the index lag figures).
+    public async Task WhenCaughtUpAsync(CancellationToken cancel = default)
+    {
+        for (int s = 0; s < _home.Length; s++)
+        {
+            Signal(s);
+            while (true)
+            {
+                using (var it = _engine.Iterate(_home[s], Routing))
+                    if (!it.MoveNext()) break;
+                await Task.Delay(1, cancel).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ApplyLoopAsync(int shard)
+    {
+        var stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _signals[shard].WaitAsync(stop).ConfigureAwait(false);
+                while (!stop.IsCancellationRequested && await ApplyRoundAsync(shard).ConfigureAwait(false)) { }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StorageException) when (!stop.IsCancellationRequested)
+            {
+                // The engine refuses writes or is closing: the records stay, and are applied when it takes writes again.
+                try
+                {
+                    await Task.Delay(100, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                if (_signals[shard].CurrentCount == 0) _signals[shard].Release();
+            }
+        }
+    }
+
+    // Applies up to RecordsPerRound records of the shard; false when there were none.
+    private async Task<bool> ApplyRoundAsync(int shard)
+    {
+        var records = new List<(byte[] Key, byte[] Value)>();
+        using (var it = _engine.Iterate(_home[shard], Routing))
+            while (records.Count < RecordsPerRound && it.MoveNext()) records.Add((it.Rest.ToArray(), it.Value.ToArray()));
+        if (records.Count == 0) return false;
+
+        var batches = new Dictionary<int, WriteBatch>();
+        var writer = new ItemWriter();
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        try
+        {
+            foreach (var (_, value) in records)
+            {
+                if (!TryDecode(value, out uint tableId, out long writtenAt, out var oldItem, out var newItem))
+                    throw new StorageException(StorageError.Corruption, $"change log: a record of shard {shard} is malformed");
+                RecordLag(now - writtenAt);
+                if (_tableById(tableId) is not { } table) continue; // the table was deleted: its entries are purged
+                foreach (var index in table.GlobalIndexes)
+                {
+                    var oldKey = oldItem.IsEmpty ? null : GlobalIndexes.EntryKey(table, index, oldItem);
+                    var newKey = newItem.IsEmpty ? null : GlobalIndexes.EntryKey(table, index, newItem);
+                    if (oldKey is { } o && (newKey is not { } n || !o.Routing.AsSpan().SequenceEqual(n.Routing) || !o.After.AsSpan().SequenceEqual(n.After)))
+                        Batch(batches, o.Routing).Delete(o.Routing, o.After);
+                    if (newKey is { } k)
+                        Batch(batches, k.Routing).Put(k.Routing, k.After, LocalIndexes.Project(table, index, newItem, writer));
+                }
+            }
+            await Task.WhenAll(batches.Values.Select(b => _engine.WriteAsync(b).AsTask())).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var b in batches.Values) b.Dispose();
+            writer.Dispose();
+        }
+        using (var done = new WriteBatch())
+        {
+            foreach (var (key, _) in records) done.Delete(_home[shard], Routing, key);
+            await _engine.WriteAsync(done).ConfigureAwait(false);
+        }
+        return records.Count == RecordsPerRound;
+    }
+
+    private WriteBatch Batch(Dictionary<int, WriteBatch> batches, byte[] routing)
+    {
+        int shard = _engine.ShardOf(routing);
+        if (!batches.TryGetValue(shard, out var batch)) batches[shard] = batch = new WriteBatch();
+        return batch;
+    }
+
+    private void RecordLag(long ms)
+    {
+        ms = Math.Max(0, ms);
+        Interlocked.Increment(ref _applied);
+        Interlocked.Add(ref _lagSumMs, ms);
+        long max;
+        while (ms > (max = Volatile.Read(ref _lagMaxMs)) && Interlocked.CompareExchange(ref _lagMaxMs, ms, max) != max) { }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            Task.WaitAll(_appliers, TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // An applier that failed leaves its records; they are applied at the next open.
+        }
+        _stop.Dispose();
+        foreach (var s in _signals) s.Dispose();
+    }
+}
