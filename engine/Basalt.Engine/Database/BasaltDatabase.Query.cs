@@ -138,8 +138,10 @@ public sealed partial class BasaltDatabase
     {
         if (indexName is null) return null;
         TableValidation.IndexNameMember(indexName);
-        var index = table.Index(indexName) ?? throw new ValidationException($"The table does not have the specified index: {indexName}");
+        var index = table.Index(indexName);
+        if (index is null || index.Status == IndexStatus.Deleting) throw new ValidationException($"The table does not have the specified index: {indexName}");
         if (index.IsGlobal && consistentRead == true) throw new ValidationException(GlobalIndexes.ConsistentReadMessage);
+        if (index.Status == IndexStatus.Creating) throw new ValidationException(BackfillingReadMessagePrefix + indexName);
         return index;
     }
 

@@ -37,6 +37,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         // Purges a crash (or a close) interrupted go on in the background; until they finish, the old items stay
         // unreachable as before (their table id is never reused).
         foreach (uint id in _catalog.PendingPurges) Track(PurgeAsync(id));
+        ResumeIndexChanges();
     }
 
     private readonly CancellationTokenSource _closing = new();
@@ -140,6 +141,15 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         Table(request.TableName);
+        if (request.GlobalSecondaryIndexUpdates is not null)
+        {
+            if (request.BillingMode is null && request.ProvisionedThroughput is null) return await UpdateGlobalIndexesAsync(request).ConfigureAwait(false);
+            await UpdateTableAsync(new UpdateTableRequest { TableName = request.TableName, BillingMode = request.BillingMode, ProvisionedThroughput = request.ProvisionedThroughput }).ConfigureAwait(false);
+            return await UpdateGlobalIndexesAsync(new UpdateTableRequest
+            {
+                TableName = request.TableName, AttributeDefinitions = request.AttributeDefinitions, GlobalSecondaryIndexUpdates = request.GlobalSecondaryIndexUpdates,
+            }).ConfigureAwait(false);
+        }
         var now = _options.Clock();
         var table = await _catalog.ChangeAsync(change =>
         {

@@ -16,6 +16,9 @@ public abstract class DynamoDbException : Exception
 public sealed class ValidationException(string message) : DynamoDbException("ValidationException", message);
 
 // The table (or, later, index) does not exist: "Requested resource not found: Table: X not found".
+// DynamoDB's LimitExceededException (HTTP 400): too many control-plane changes at once.
+public sealed class LimitExceededException(string message) : DynamoDbException("LimitExceededException", message);
+
 public sealed class ResourceNotFoundException(string message) : DynamoDbException("ResourceNotFoundException", message)
 {
     internal static ResourceNotFoundException Table(string name) => new($"Requested resource not found: Table: {name} not found");

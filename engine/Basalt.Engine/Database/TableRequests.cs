@@ -40,8 +40,31 @@ public sealed record ListTablesResponse(IReadOnlyList<string> TableNames, string
 public sealed class UpdateTableRequest
 {
     public string? TableName { get; set; }
+    // The key attributes of an index being created (merged with the table's).
+    public List<AttributeDefinition>? AttributeDefinitions { get; set; }
     public BillingMode? BillingMode { get; set; }
     public ProvisionedThroughput? ProvisionedThroughput { get; set; }
+    // One create, update (throughput) or delete of a global secondary index per call.
+    public List<GlobalSecondaryIndexUpdate>? GlobalSecondaryIndexUpdates { get; set; }
+}
+
+// Exactly one of Create, Update and Delete.
+public sealed class GlobalSecondaryIndexUpdate
+{
+    public GlobalSecondaryIndex? Create { get; set; }
+    public UpdateGlobalSecondaryIndexAction? Update { get; set; }
+    public DeleteGlobalSecondaryIndexAction? Delete { get; set; }
+}
+
+public sealed class UpdateGlobalSecondaryIndexAction
+{
+    public string? IndexName { get; set; }
+    public ProvisionedThroughput? ProvisionedThroughput { get; set; }
+}
+
+public sealed class DeleteGlobalSecondaryIndexAction
+{
+    public string? IndexName { get; set; }
 }
 
 public sealed record UpdateTableResponse(TableDescription TableDescription);

@@ -392,6 +392,29 @@ internal sealed partial class ShardStore
                 request.SetException(new StorageException(StorageError.ValueTooLarge,
                     $"value of {output.WrittenCount} bytes exceeds the limit of {Limits.ValueBytesMax} bytes"));
                 return false;
+            case WriteDecision.Keep:
+                if ((transform as IWriteTransformWithSideWrites)?.SideWrites is not { Count: > 0 } only)
+                {
+                    request.NoWrite = true;
+                    return true;
+                }
+                var onlyEntries = only.Entries();
+                long onlyBytes = 0;
+                while (onlyEntries.TryRead(out _, out var onlyKey, out var onlyValue))
+                {
+                    if (_partitioner.ShardOf(StoredKey.VPartitionOf(onlyKey)) != _index)
+                    {
+                        request.SetException(new StorageException(StorageError.InvalidArgument,
+                            "a write transform's side writes must be on the shard of the key it transforms"));
+                        return false;
+                    }
+                    onlyBytes += Memtable.Memtable.EntryBytesMax(onlyKey.Length, onlyValue.Length);
+                }
+                var encoded = only.Encoded();
+                encoded.CopyTo(request.Reserve(encoded.Length));
+                request.Count = only.Count;
+                request.MemtableBytes = onlyBytes;
+                return true;
             case WriteDecision.Put:
             case WriteDecision.Delete:
                 var kind = decision == WriteDecision.Put ? EntryKind.Put : EntryKind.Delete;

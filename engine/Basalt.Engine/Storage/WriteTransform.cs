@@ -9,6 +9,9 @@ public enum WriteDecision : byte
     None = 0,
     Put = 1,
     Delete = 2,
+    // The key stays as it is; only the transform's side writes are logged (IWriteTransformWithSideWrites): a
+    // record about the key, such as the change log's refresh of an item for a new index.
+    Keep = 3,
 }
 
 // A read-modify-write of one key (StorageEngine.TransformAsync): the shard's writer calls Apply with the key's

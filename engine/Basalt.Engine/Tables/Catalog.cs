@@ -127,6 +127,9 @@ internal sealed class Catalog : IDisposable
             _publish.Add((table.Name, null));
         }
 
+        // Records that an index's entries are to be purged (a dropped global index), in the same batch as its status.
+        public void PurgeIndex(uint indexId) => Batch.Put(CatalogFormat.Routing, CatalogFormat.PurgeRest(indexId), CatalogFormat.PurgeValue);
+
         public void Publish()
         {
             if (_nextId is uint next) catalog._nextId = next;

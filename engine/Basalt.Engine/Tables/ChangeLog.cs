@@ -182,6 +182,7 @@ internal sealed class ChangeLog : IDisposable
                 if (_tableById(tableId) is not { } table) continue; // the table was deleted: its entries are purged
                 foreach (var index in table.GlobalIndexes)
                 {
+                    if (index.Status == Database.IndexStatus.Deleting) continue; // its entries are being purged
                     var oldKey = oldItem.IsEmpty ? null : GlobalIndexes.EntryKey(table, index, oldItem);
                     var newKey = newItem.IsEmpty ? null : GlobalIndexes.EntryKey(table, index, newItem);
                     if (oldKey is { } o && (newKey is not { } n || !o.Routing.AsSpan().SequenceEqual(n.Routing) || !o.After.AsSpan().SequenceEqual(n.After)))

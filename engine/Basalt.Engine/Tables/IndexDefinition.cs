@@ -67,11 +67,19 @@ internal sealed class IndexDefinition
         return false;
     }
 
+    public IndexDefinition With(IndexStatus status, ProvisionedThroughput throughput, IReadOnlyList<AttributeDefinition> definitions) =>
+        new(Name, Id, IsGlobal, KeySchema, definitions, ProjectionType, NonKeyAttributes, status, throughput)
+        {
+            ItemCount = ItemCount,
+            IndexSizeBytes = IndexSizeBytes,
+        };
+
     public LocalSecondaryIndexDescription DescribeLocal(string tableArn) =>
         new(Name, KeySchema, ProjectionType, NonKeyAttributes, Volatile.Read(ref IndexSizeBytes), Volatile.Read(ref ItemCount), Arn(tableArn));
 
     public GlobalSecondaryIndexDescription DescribeGlobal(string tableArn) =>
-        new(Name, KeySchema, ProjectionType, NonKeyAttributes, Status, null,
+        // Backfilling shows only while an index added to a table is being filled (one made with its table is ACTIVE at once).
+        new(Name, KeySchema, ProjectionType, NonKeyAttributes, Status, Status == IndexStatus.Creating ? true : null,
             new ProvisionedThroughputDescription(Throughput.ReadCapacityUnits, Throughput.WriteCapacityUnits, 0, null, null),
             Volatile.Read(ref IndexSizeBytes), Volatile.Read(ref ItemCount), Arn(tableArn));
 }

@@ -81,9 +81,23 @@ internal sealed class TableDefinition
     public long ItemCount;
     public long TableSizeBytes;
 
+    // A billing change takes the global indexes along: on demand they have no throughput; provisioned again, each gets
+    // the table's new throughput unless it has its own (DynamoDB asks for each index's in the same call; Basalt does
+    // not read GlobalSecondaryIndexUpdates together with a billing change yet).
     public TableDefinition With(BillingMode billingMode, ProvisionedThroughput throughput, DateTimeOffset? lastUpdateToPayPerRequest,
         DateTimeOffset? lastIncrease, DateTimeOffset? lastDecrease) =>
-        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease, Tags, LocalIndexes, GlobalIndexes)
+        new(Name, Id, TableId, Created, KeySchema, AttributeDefinitions, billingMode, throughput, lastUpdateToPayPerRequest, lastIncrease, lastDecrease, Tags, LocalIndexes,
+            billingMode == BillingMode ? GlobalIndexes
+                : GlobalIndexes.Select(g => g.With(g.Status, billingMode == BillingMode.PayPerRequest ? new ProvisionedThroughput(0, 0)
+                    : g.Throughput.ReadCapacityUnits > 0 ? g.Throughput : throughput, AttributeDefinitions)).ToArray())
+        {
+            ItemCount = ItemCount,
+            TableSizeBytes = TableSizeBytes,
+        };
+
+    // The same table with other global indexes and attribute definitions (UpdateTable's index changes).
+    public TableDefinition WithGlobalIndexes(IReadOnlyList<IndexDefinition> globalIndexes, IReadOnlyList<AttributeDefinition> definitions) =>
+        new(Name, Id, TableId, Created, KeySchema, definitions, BillingMode, Throughput, LastUpdateToPayPerRequest, LastIncrease, LastDecrease, Tags, LocalIndexes, globalIndexes)
         {
             ItemCount = ItemCount,
             TableSizeBytes = TableSizeBytes,

@@ -153,13 +153,13 @@ internal static class TableValidation
         foreach (var index in locals)
         {
             var keys = index.KeySchema!;
-            KeyOrder(keys);
+            KeyOrderOf(keys);
             if (keys.Count < 2) throw new ValidationException(Invalid + $"Index KeySchema does not have a range key for index: {index.IndexName}");
             if (keys[0].AttributeName != keySchema[0].AttributeName)
                 throw new ValidationException(Invalid + $"Index KeySchema does not have the same leading hash key as table KeySchema for index: {index.IndexName}. " +
                     $"index hash key: {keys[0].AttributeName}, table hash key: {keySchema[0].AttributeName}");
         }
-        foreach (var index in globals) KeyOrder(index.KeySchema!);
+        foreach (var index in globals) KeyOrderOf(index.KeySchema!);
         var all = locals.Select(i => (Name: i.IndexName!, Keys: i.KeySchema!, Projection: i.Projection!))
             .Concat(globals.Select(i => (Name: i.IndexName!, Keys: i.KeySchema!, Projection: i.Projection!))).ToList();
         // With indexes, every definition must be a key attribute of the table or of an index.
@@ -204,21 +204,96 @@ internal static class TableValidation
                 throw new ValidationException(Invalid + $"ProvisionedThroughput is not specified for index: {index.IndexName}");
             ThroughputBounds(index.ProvisionedThroughput);
         }
+    }
 
-        static void KeyOrder(List<KeySchemaElement> keys)
+    // UpdateTable's GlobalSecondaryIndexUpdates, before the table is looked at: one update of exactly one kind, with its
+    // members' constraints (a create's as CreateTable's).
+    public static void GlobalIndexUpdates(UpdateTableRequest r)
+    {
+        var updates = r.GlobalSecondaryIndexUpdates!;
+        var errors = new Errors();
+        for (int i = 0; i < updates.Count; i++)
         {
-            if (keys[0].KeyType != KeyType.Hash) throw new ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-            if (keys.Count < 2) return;
-            if (keys[1].KeyType != KeyType.Range) throw new ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-            if (keys[0].AttributeName == keys[1].AttributeName)
-                throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+            string member = $"globalSecondaryIndexUpdates.{i + 1}.member";
+            var u = updates[i];
+            if (u is null)
+            {
+                errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
+                continue;
+            }
+            if (u.Create is { } c)
+            {
+                IndexMembers(errors, (c.IndexName, c.KeySchema, c.Projection), $"{member}.create");
+                if (c.ProvisionedThroughput is { } t) ProvisionedThroughput(errors, t, $"{member}.create.provisionedThroughput");
+            }
+            if (u.Update is { } up)
+            {
+                if (up.IndexName is null) errors.Add($"Value null at '{member}.update.indexName' failed to satisfy constraint: Member must not be null");
+                else IndexName(errors, up.IndexName, $"{member}.update.indexName");
+                if (up.ProvisionedThroughput is null) errors.Add($"Value null at '{member}.update.provisionedThroughput' failed to satisfy constraint: Member must not be null");
+                else ProvisionedThroughput(errors, up.ProvisionedThroughput, $"{member}.update.provisionedThroughput");
+            }
+            if (u.Delete is { } d)
+            {
+                if (d.IndexName is null) errors.Add($"Value null at '{member}.delete.indexName' failed to satisfy constraint: Member must not be null");
+                else IndexName(errors, d.IndexName, $"{member}.delete.indexName");
+            }
         }
+        errors.ThrowIfAny();
+        if (updates.Count == 0)
+            throw new ValidationException("One or more parameter values were invalid: GlobalSecondaryIndexUpdates must contain at least one update");
+        if (updates.Count > 1)
+            throw new ValidationException("One or more parameter values were invalid: Only one global secondary index update is allowed per UpdateTable call");
+        var only = updates[0];
+        if ((only.Create is null ? 0 : 1) + (only.Update is null ? 0 : 1) + (only.Delete is null ? 0 : 1) != 1)
+            throw new ValidationException("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, Update or Delete must be specified, and only one");
+        if (only.Create is { } create)
+        {
+            KeyOrderOf(create.KeySchema!);
+            var projection = create.Projection!;
+            if (projection.ProjectionType is not { } type) throw new ValidationException("One or more parameter values were invalid: Unknown ProjectionType: null");
+            if (type == ProjectionType.Include && projection.NonKeyAttributes is null)
+                throw new ValidationException("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+            if (type != ProjectionType.Include && projection.NonKeyAttributes is not null)
+                throw new ValidationException($"One or more parameter values were invalid: ProjectionType is {type.WireName()}, but NonKeyAttributes is specified");
+            ThroughputBounds(create.ProvisionedThroughput);
+        }
+        if (only.Update?.ProvisionedThroughput is { } throughput) ThroughputBounds(throughput);
+    }
+
+    // The table's attribute definitions with those the new index's keys need: each key attribute must be defined in
+    // the request (a table's existing definition must not change type), and the request may define nothing else.
+    public static List<AttributeDefinition> MergeDefinitions(TableDefinition table, GlobalSecondaryIndex create, List<AttributeDefinition>? given)
+    {
+        var merged = table.AttributeDefinitions.ToList();
+        given ??= [];
+        foreach (var key in create.KeySchema!)
+        {
+            var definition = given.FirstOrDefault(d => d?.AttributeName == key.AttributeName);
+            if (definition is null)
+                throw new ValidationException("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. " +
+                    $"Keys: [{string.Join(", ", create.KeySchema!.Select(k => k.AttributeName))}], AttributeDefinitions: [{string.Join(", ", given.Select(d => d?.AttributeName))}]");
+            var existing = merged.FirstOrDefault(d => d.AttributeName == key.AttributeName);
+            if (existing is not null && existing.AttributeType != definition.AttributeType)
+                throw new ValidationException($"One or more parameter values were invalid: Cannot change the type of attribute {key.AttributeName} from {existing.AttributeType} to {definition.AttributeType}");
+            if (existing is null) merged.Add(definition);
+        }
+        return merged;
+    }
+
+    private static void KeyOrderOf(List<KeySchemaElement> keys)
+    {
+        if (keys[0].KeyType != KeyType.Hash) throw new ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+        if (keys.Count < 2) return;
+        if (keys[1].KeyType != KeyType.Range) throw new ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+        if (keys[0].AttributeName == keys[1].AttributeName)
+            throw new ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name");
     }
 
     // Validates the request against the current table and returns the new billing mode and throughput.
     public static (BillingMode Mode, ProvisionedThroughput Throughput) UpdateTable(UpdateTableRequest r, TableDefinition current)
     {
-        if (r.BillingMode is null && r.ProvisionedThroughput is null)
+        if (r.BillingMode is null && r.ProvisionedThroughput is null && r.GlobalSecondaryIndexUpdates is null)
             throw new ValidationException("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
         var mode = r.BillingMode ?? current.BillingMode;
         if (mode == BillingMode.PayPerRequest)

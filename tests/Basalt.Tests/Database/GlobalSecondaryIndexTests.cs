@@ -244,3 +244,137 @@ public class GlobalSecondaryIndexTests
         Assert.Equal(0, fx.Db.Scan(new ScanRequest { TableName = "games", IndexName = "by-title" }).Count);
     }
 }
+
+// UpdateTable's GlobalSecondaryIndexUpdates: an index added to a table with items is backfilled (CREATING, Backfilling,
+// then ACTIVE with every item, also those written meanwhile), its throughput changed, then dropped (DELETING, then
+// gone with its entries and its attribute definitions).
+public class GlobalSecondaryIndexUpdateTests
+{
+    private static async Task<TableDescription> WaitFor(DatabaseFixture fx, string table, Func<TableDescription, bool> done)
+    {
+        for (int i = 0; i < 500; i++)
+        {
+            var description = fx.Db.DescribeTable(new() { TableName = table }).Table;
+            if (done(description)) return description;
+            await Task.Delay(10);
+        }
+        throw new TimeoutException("the index change did not finish in 5 s");
+    }
+
+    [Fact]
+    public async Task An_index_added_to_a_table_is_backfilled_then_dropped()
+    {
+        using var fx = new DatabaseFixture();
+        await fx.Db.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = "users", KeySchema = [new("id", KeyType.Hash)], AttributeDefinitions = [new("id", ScalarAttributeType.S)], BillingMode = BillingMode.PayPerRequest,
+        });
+        for (int i = 0; i < 300; i++)
+            await fx.Db.PutItemAsync(new PutItemRequest { TableName = "users", Item = Item(("id", S($"u{i:D3}")), ("city", S($"c{i % 7}")), ("age", N($"{i % 50}"))) });
+
+        var response = await fx.Db.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = "users",
+            AttributeDefinitions = [new("city", ScalarAttributeType.S), new("age", ScalarAttributeType.N)],
+            GlobalSecondaryIndexUpdates = [new GlobalSecondaryIndexUpdate { Create = new GlobalSecondaryIndex
+            {
+                IndexName = "by-city", KeySchema = [new("city", KeyType.Hash), new("age", KeyType.Range)], Projection = new Projection { ProjectionType = ProjectionType.All },
+            } }],
+        });
+        var added = response.TableDescription.GlobalSecondaryIndexes!.Single();
+        Assert.Equal(IndexStatus.Creating, added.IndexStatus);
+        Assert.True(added.Backfilling);
+        Assert.Equal(["id", "city", "age"], response.TableDescription.AttributeDefinitions.Select(d => d.AttributeName));
+        // writes during the backfill: an update that moves an item, a delete, a new item
+        await fx.Db.UpdateItemAsync(new UpdateItemRequest { TableName = "users", Key = Item(("id", S("u000"))), UpdateExpression = "SET city = :c", ExpressionAttributeValues = Item((":c", S("c6"))) });
+        await fx.Db.DeleteItemAsync(new DeleteItemRequest { TableName = "users", Key = Item(("id", S("u001"))) });
+        await fx.Db.PutItemAsync(new PutItemRequest { TableName = "users", Item = Item(("id", S("new")), ("city", S("c1")), ("age", N("99"))) });
+
+        var active = await WaitFor(fx, "users", d => d.GlobalSecondaryIndexes!.Single().IndexStatus == IndexStatus.Active);
+        Assert.Null(active.GlobalSecondaryIndexes!.Single().Backfilling);
+        await fx.Db.WhenIndexesCaughtUpAsync();
+        var expected = Enumerable.Range(0, 300).Where(i => i != 1).Select(i => (Id: $"u{i:D3}", City: i == 0 ? "c6" : $"c{i % 7}")).Append((Id: "new", City: "c1")).ToList();
+        for (int c = 0; c < 7; c++)
+        {
+            var request = new QueryRequest
+            {
+                TableName = "users", IndexName = "by-city", KeyConditionExpression = "city = :c", ExpressionAttributeValues = Item((":c", S($"c{c}"))), Limit = 20,
+            };
+            var ids = new List<string>();
+            while (true)
+            {
+                var page = fx.Db.Query(request);
+                ids.AddRange(page.Items.Select(i => i["id"].AsString()));
+                if (page.LastEvaluatedKey is null) break;
+                request.ExclusiveStartKey = page.LastEvaluatedKey;
+            }
+            Assert.Equal(expected.Where(e => e.City == $"c{c}").Select(e => e.Id).Order(), ids.Order());
+        }
+
+        // throughput of an index on an on-demand table is refused; creating it again too
+        await Assert.ThrowsAsync<ValidationException>(() => fx.Db.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = "users", GlobalSecondaryIndexUpdates = [new GlobalSecondaryIndexUpdate { Update = new UpdateGlobalSecondaryIndexAction { IndexName = "by-city", ProvisionedThroughput = new(1, 1) } }],
+        }));
+        Assert.Equal("One or more parameter values were invalid: Attempting to create an index which already exists", (await Assert.ThrowsAsync<ValidationException>(() => fx.Db.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = "users", AttributeDefinitions = [new("city", ScalarAttributeType.S)],
+            GlobalSecondaryIndexUpdates = [new GlobalSecondaryIndexUpdate { Create = new GlobalSecondaryIndex { IndexName = "by-city", KeySchema = [new("city", KeyType.Hash)], Projection = new Projection { ProjectionType = ProjectionType.KeysOnly } } }],
+        }))).Message);
+        Assert.Equal("Requested resource not found: Index nope for table users", (await Assert.ThrowsAsync<ResourceNotFoundException>(() => fx.Db.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = "users", GlobalSecondaryIndexUpdates = [new GlobalSecondaryIndexUpdate { Delete = new DeleteGlobalSecondaryIndexAction { IndexName = "nope" } }],
+        }))).Message);
+
+        var dropping = await fx.Db.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = "users", GlobalSecondaryIndexUpdates = [new GlobalSecondaryIndexUpdate { Delete = new DeleteGlobalSecondaryIndexAction { IndexName = "by-city" } }],
+        });
+        Assert.Equal(IndexStatus.Deleting, dropping.TableDescription.GlobalSecondaryIndexes!.Single().IndexStatus);
+        var gone = await WaitFor(fx, "users", d => d.GlobalSecondaryIndexes is null);
+        Assert.Equal(["id"], gone.AttributeDefinitions.Select(d => d.AttributeName));
+        Assert.Equal("The table does not have the specified index: by-city", Assert.Throws<ValidationException>(() =>
+            fx.Db.Scan(new ScanRequest { TableName = "users", IndexName = "by-city" })).Message);
+        // the table's items are untouched
+        Assert.Equal(300, fx.Db.Scan(new ScanRequest { TableName = "users" }).Count);
+    }
+
+    [Fact]
+    public async Task A_backfill_a_close_interrupts_resumes_at_the_next_open()
+    {
+        using var fx = new DatabaseFixture();
+        await fx.Db.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = "users", KeySchema = [new("id", KeyType.Hash)], AttributeDefinitions = [new("id", ScalarAttributeType.S)], BillingMode = BillingMode.PayPerRequest,
+        });
+        for (int i = 0; i < 2000; i++)
+            await fx.Db.PutItemAsync(new PutItemRequest { TableName = "users", Item = Item(("id", S($"u{i:D4}")), ("city", S($"c{i % 3}"))) });
+        await fx.Db.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = "users", AttributeDefinitions = [new("city", ScalarAttributeType.S)],
+            GlobalSecondaryIndexUpdates = [new GlobalSecondaryIndexUpdate { Create = new GlobalSecondaryIndex
+            {
+                IndexName = "by-city", KeySchema = [new("city", KeyType.Hash)], Projection = new Projection { ProjectionType = ProjectionType.KeysOnly },
+            } }],
+        });
+        fx.Reopen(); // whatever the backfill had done, it starts again
+        var active = await WaitForActive(fx);
+        Assert.Equal(IndexStatus.Active, active);
+        await fx.Db.WhenIndexesCaughtUpAsync();
+        int total = 0;
+        for (int c = 0; c < 3; c++)
+            total += fx.Db.Query(new QueryRequest { TableName = "users", IndexName = "by-city", KeyConditionExpression = "city = :c", ExpressionAttributeValues = Item((":c", S($"c{c}"))) }).Count;
+        Assert.Equal(2000, total);
+
+        static async Task<IndexStatus> WaitForActive(DatabaseFixture fx)
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                var status = fx.Db.DescribeTable(new() { TableName = "users" }).Table.GlobalSecondaryIndexes!.Single().IndexStatus;
+                if (status == IndexStatus.Active) return status;
+                await Task.Delay(10);
+            }
+            return IndexStatus.Creating;
+        }
+    }
+}
