@@ -20,8 +20,8 @@ internal static partial class RequestReader
 {
     // ---- table operations ----
 
-    // Not read (the engine has no such members yet): GlobalSecondaryIndexes, StreamSpecification, SSESpecification,
-    // TableClass, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput, ResourcePolicy.
+    // Not read (the engine has no such members yet): StreamSpecification, SSESpecification, TableClass,
+    // DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput, ResourcePolicy.
     public static CreateTableRequest CreateTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
     {
         var request = new CreateTableRequest();
@@ -34,6 +34,7 @@ internal static partial class RequestReader
             else if (r.Is("ProvisionedThroughput"u8)) request.ProvisionedThroughput = ProvisionedThroughput(ref r);
             else if (r.Is("Tags"u8)) request.Tags = Tags(ref r);
             else if (r.Is("LocalSecondaryIndexes"u8)) request.LocalSecondaryIndexes = LocalSecondaryIndexes(ref r);
+            else if (r.Is("GlobalSecondaryIndexes"u8)) request.GlobalSecondaryIndexes = GlobalSecondaryIndexes(ref r);
             else r.Skip();
         }
         return request;
@@ -160,57 +161,79 @@ internal static partial class RequestReader
         return definitions;
     }
 
-    // [{IndexName, KeySchema, Projection}]. A null element is refused at 'localSecondaryIndexes.<i>.member', as a null
-    // key schema element is. A null IndexName, KeySchema or Projection stays null: the engine reports them with its
-    // other member constraints ("Value null at 'localSecondaryIndexes.1.member.indexName' ..."), as it does the
-    // table's. The index's key schema is read as the table's, its errors under the index's path (moto records
-    // DynamoDB's "Value 'SORT' at 'localSecondaryIndexes.1.member.keySchema.2.member.keyType' ...").
-    private static List<LocalSecondaryIndex>? LocalSecondaryIndexes(ref ShapeReader r)
+    // [{IndexName, KeySchema, Projection}], read by SecondaryIndexes under 'localSecondaryIndexes.'.
+    private static List<LocalSecondaryIndex>? LocalSecondaryIndexes(ref ShapeReader r) =>
+        SecondaryIndexes(ref r, "localSecondaryIndexes.", readsThroughput: false, static (name, keySchema, projection, _) =>
+            new LocalSecondaryIndex { IndexName = name, KeySchema = keySchema, Projection = projection });
+
+    // [{IndexName, KeySchema, Projection, ProvisionedThroughput}], read by SecondaryIndexes under
+    // 'globalSecondaryIndexes.'. Not read (the engine has no such members yet): OnDemandThroughput, WarmThroughput.
+    private static List<GlobalSecondaryIndex>? GlobalSecondaryIndexes(ref ShapeReader r) =>
+        SecondaryIndexes(ref r, "globalSecondaryIndexes.", readsThroughput: true, static (name, keySchema, projection, throughput) =>
+            new GlobalSecondaryIndex { IndexName = name, KeySchema = keySchema, Projection = projection, ProvisionedThroughput = throughput });
+
+    // The entries of LocalSecondaryIndexes or GlobalSecondaryIndexes, `list` being the parameter's name in DynamoDB's
+    // paths ("localSecondaryIndexes."). A null element is refused at '<list><i>.member', as a null key schema element
+    // is. A null IndexName, KeySchema, Projection or ProvisionedThroughput stays null: the engine reports them with its
+    // other member constraints ("Value null at 'localSecondaryIndexes.1.member.indexName' ..."), or with its rules
+    // (a global index without throughput on a PROVISIONED table), as it does the table's. The index's key schema is
+    // read as the table's, its errors under the index's path (moto records DynamoDB's "Value 'SORT' at
+    // 'localSecondaryIndexes.1.member.keySchema.2.member.keyType' ..."). ProvisionedThroughput only when
+    // `readsThroughput` (a local index has no such member: skipped, as DynamoDB skips unknown members).
+    private static List<T>? SecondaryIndexes<T>(ref ShapeReader r, string list, bool readsThroughput,
+        Func<string?, List<KeySchemaElement>?, Projection?, ProvisionedThroughput?, T> entry)
     {
         if (!r.BeginList()) return null;
-        var indexes = new List<LocalSecondaryIndex>(1);
+        var indexes = new List<T>(1);
         int index = 0;
         while (r.NextElement())
         {
             string position = (++index).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (!r.CurrentIsStructure())
             {
-                r.NotNull("localSecondaryIndexes.", position, ".member");
+                r.NotNull(list, position, ".member");
                 continue;
             }
-            var definition = new LocalSecondaryIndex();
+            // One path string per index (at most 5 local and 20 global in a valid request): the control plane can
+            // afford it.
+            string member = list + position + ".member.";
+            string? name = null;
+            List<KeySchemaElement>? keySchema = null;
+            Projection? projection = null;
+            ProvisionedThroughput? throughput = null;
             while (r.NextMember())
             {
-                if (r.Is("IndexName"u8)) definition.IndexName = r.String();
-                // One path string per index (at most five in a valid request): the control plane can afford it.
-                else if (r.Is("KeySchema"u8)) definition.KeySchema = KeySchema(ref r, "localSecondaryIndexes." + position + ".member.keySchema.");
-                else if (r.Is("Projection"u8)) definition.Projection = Projection(ref r, position);
+                if (r.Is("IndexName"u8)) name = r.String();
+                else if (r.Is("KeySchema"u8)) keySchema = KeySchema(ref r, member + "keySchema.");
+                else if (r.Is("Projection"u8)) projection = Projection(ref r, member);
+                else if (readsThroughput && r.Is("ProvisionedThroughput"u8)) throughput = ProvisionedThroughput(ref r, member);
                 else r.Skip();
             }
-            indexes.Add(definition);
+            indexes.Add(entry(name, keySchema, projection, throughput));
         }
         return indexes;
     }
 
-    // {ProjectionType, NonKeyAttributes} of the local secondary index at `indexPosition`. An absent ProjectionType
-    // stays null (the engine answers DynamoDB's "Unknown ProjectionType: null"); a value outside the set is an enum
-    // constraint at 'localSecondaryIndexes.<i>.member.projection.projectionType'.
-    private static Projection? Projection(ref ShapeReader r, string indexPosition)
+    // {ProjectionType, NonKeyAttributes} of the secondary index whose path is `member` ("localSecondaryIndexes.1.member.").
+    // An absent ProjectionType stays null (the engine answers DynamoDB's "Unknown ProjectionType: null"); a value
+    // outside the set is an enum constraint at '<member>projection.projectionType'.
+    private static Projection? Projection(ref ShapeReader r, string member)
     {
         if (!r.BeginStructure()) return null;
         var projection = new Projection();
         while (r.NextMember())
         {
             if (r.Is("ProjectionType"u8))
-                projection.ProjectionType = r.Enum(WireEnums.ProjectionType, "localSecondaryIndexes.", indexPosition, ".member.projection.projectionType");
+                projection.ProjectionType = r.Enum(WireEnums.ProjectionType, member, "projection.projectionType");
             else if (r.Is("NonKeyAttributes"u8)) projection.NonKeyAttributes = StringList(ref r);
             else r.Skip();
         }
         return projection;
     }
 
-    // {ReadCapacityUnits, WriteCapacityUnits}, both required (the engine checks that they are at least 1).
-    private static ProvisionedThroughput? ProvisionedThroughput(ref ShapeReader r)
+    // {ReadCapacityUnits, WriteCapacityUnits}, both required (the engine checks that they are at least 1). `member` is
+    // the path of the structure that holds it: empty for the table's, "globalSecondaryIndexes.1.member." for an index's.
+    private static ProvisionedThroughput? ProvisionedThroughput(ref ShapeReader r, string member = "")
     {
         if (!r.BeginStructure()) return null;
         long? read = null, write = null;
@@ -220,8 +243,8 @@ internal static partial class RequestReader
             else if (r.Is("WriteCapacityUnits"u8)) write = r.Long();
             else r.Skip();
         }
-        if (read is null) r.NotNull("provisionedThroughput.readCapacityUnits");
-        if (write is null) r.NotNull("provisionedThroughput.writeCapacityUnits");
+        if (read is null) r.NotNull(member, "provisionedThroughput.readCapacityUnits");
+        if (write is null) r.NotNull(member, "provisionedThroughput.writeCapacityUnits");
         return read is null || write is null ? null : new ProvisionedThroughput(read.Value, write.Value);
     }
 

@@ -9,10 +9,11 @@ namespace Basalt.Server.DynamoApi;
 // thread; writes into the caller's Utf8JsonWriter.
 //
 // DynamoDB members the engine's types do not carry, and so never written yet: TableDescription's
-// GlobalSecondaryIndexes, StreamSpecification, LatestStreamLabel, LatestStreamArn, SSEDescription,
-// TableClassSummary, DeletionProtectionEnabled (DynamoDB now always sends it, false by default), OnDemandThroughput,
-// WarmThroughput, Replicas, RestoreSummary, ArchivalSummary; ItemCollectionMetrics of the item writes and
-// BatchWriteItem (DynamoDB sends them only for tables with local secondary indexes).
+// StreamSpecification, LatestStreamLabel, LatestStreamArn, SSEDescription, TableClassSummary,
+// DeletionProtectionEnabled (DynamoDB now always sends it, false by default), OnDemandThroughput, WarmThroughput,
+// Replicas, RestoreSummary, ArchivalSummary, and the OnDemandThroughput and WarmThroughput of a global secondary
+// index; ItemCollectionMetrics of the item writes and BatchWriteItem (DynamoDB sends them only for tables with local
+// secondary indexes).
 internal static partial class ResponseWriter
 {
     // ---- table operations ----
@@ -78,14 +79,7 @@ internal static partial class ResponseWriter
         WriteKeySchema(w, t.KeySchema);
         w.WriteString("TableStatus"u8, t.TableStatus.WireName());
         WriteDate(w, "CreationDateTime"u8, t.CreationDateTime);
-        w.WriteStartObject("ProvisionedThroughput"u8);
-        var throughput = t.ProvisionedThroughput;
-        if (throughput.LastIncreaseDateTime is DateTimeOffset increased) WriteDate(w, "LastIncreaseDateTime"u8, increased);
-        if (throughput.LastDecreaseDateTime is DateTimeOffset decreased) WriteDate(w, "LastDecreaseDateTime"u8, decreased);
-        w.WriteNumber("NumberOfDecreasesToday"u8, throughput.NumberOfDecreasesToday);
-        w.WriteNumber("ReadCapacityUnits"u8, throughput.ReadCapacityUnits);
-        w.WriteNumber("WriteCapacityUnits"u8, throughput.WriteCapacityUnits);
-        w.WriteEndObject();
+        WriteProvisionedThroughput(w, t.ProvisionedThroughput);
         w.WriteNumber("TableSizeBytes"u8, t.TableSizeBytes);
         w.WriteNumber("ItemCount"u8, t.ItemCount);
         w.WriteString("TableArn"u8, t.TableArn);
@@ -96,6 +90,19 @@ internal static partial class ResponseWriter
             WriteDate(w, "LastUpdateToPayPerRequestDateTime"u8, switched);
         w.WriteEndObject();
         if (t.LocalSecondaryIndexes is not null) WriteLocalSecondaryIndexes(w, t.LocalSecondaryIndexes);
+        if (t.GlobalSecondaryIndexes is not null) WriteGlobalSecondaryIndexes(w, t.GlobalSecondaryIndexes);
+        w.WriteEndObject();
+    }
+
+    // DynamoDB's ProvisionedThroughputDescription, the table's and a global secondary index's alike.
+    private static void WriteProvisionedThroughput(Utf8JsonWriter w, ProvisionedThroughputDescription throughput)
+    {
+        w.WriteStartObject("ProvisionedThroughput"u8);
+        if (throughput.LastIncreaseDateTime is DateTimeOffset increased) WriteDate(w, "LastIncreaseDateTime"u8, increased);
+        if (throughput.LastDecreaseDateTime is DateTimeOffset decreased) WriteDate(w, "LastDecreaseDateTime"u8, decreased);
+        w.WriteNumber("NumberOfDecreasesToday"u8, throughput.NumberOfDecreasesToday);
+        w.WriteNumber("ReadCapacityUnits"u8, throughput.ReadCapacityUnits);
+        w.WriteNumber("WriteCapacityUnits"u8, throughput.WriteCapacityUnits);
         w.WriteEndObject();
     }
 
@@ -114,8 +121,7 @@ internal static partial class ResponseWriter
     }
 
     // [{IndexName, KeySchema, Projection, IndexSizeBytes, ItemCount, IndexArn}], in the member order of DynamoDB's
-    // LocalSecondaryIndexDescription shape (as the table's members follow TableDescription's). NonKeyAttributes only
-    // when the index has them: an INCLUDE index; DynamoDB refuses them with any other projection type.
+    // LocalSecondaryIndexDescription shape (as the table's members follow TableDescription's).
     private static void WriteLocalSecondaryIndexes(Utf8JsonWriter w, IReadOnlyList<LocalSecondaryIndexDescription> indexes)
     {
         w.WriteStartArray("LocalSecondaryIndexes"u8);
@@ -125,21 +131,53 @@ internal static partial class ResponseWriter
             w.WriteStartObject();
             w.WriteString("IndexName"u8, index.IndexName);
             WriteKeySchema(w, index.KeySchema);
-            w.WriteStartObject("Projection"u8);
-            w.WriteString("ProjectionType"u8, index.ProjectionType.WireName());
-            if (index.NonKeyAttributes is not null)
-            {
-                w.WriteStartArray("NonKeyAttributes"u8);
-                for (int j = 0; j < index.NonKeyAttributes.Count; j++) w.WriteStringValue(index.NonKeyAttributes[j]);
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
+            WriteProjection(w, index.ProjectionType, index.NonKeyAttributes);
             w.WriteNumber("IndexSizeBytes"u8, index.IndexSizeBytes);
             w.WriteNumber("ItemCount"u8, index.ItemCount);
             w.WriteString("IndexArn"u8, index.IndexArn);
             w.WriteEndObject();
         }
         w.WriteEndArray();
+    }
+
+    // [{IndexName, KeySchema, Projection, IndexStatus, Backfilling, ProvisionedThroughput, IndexSizeBytes, ItemCount,
+    // IndexArn}], in the member order of DynamoDB's GlobalSecondaryIndexDescription shape. Backfilling only while an
+    // index is being filled (DynamoDB leaves it out otherwise); ProvisionedThroughput always, 0 and 0 on a
+    // PAY_PER_REQUEST table, as the table's.
+    private static void WriteGlobalSecondaryIndexes(Utf8JsonWriter w, IReadOnlyList<GlobalSecondaryIndexDescription> indexes)
+    {
+        w.WriteStartArray("GlobalSecondaryIndexes"u8);
+        for (int i = 0; i < indexes.Count; i++)
+        {
+            var index = indexes[i];
+            w.WriteStartObject();
+            w.WriteString("IndexName"u8, index.IndexName);
+            WriteKeySchema(w, index.KeySchema);
+            WriteProjection(w, index.ProjectionType, index.NonKeyAttributes);
+            w.WriteString("IndexStatus"u8, index.IndexStatus.WireName());
+            if (index.Backfilling is bool backfilling) w.WriteBoolean("Backfilling"u8, backfilling);
+            WriteProvisionedThroughput(w, index.ProvisionedThroughput);
+            w.WriteNumber("IndexSizeBytes"u8, index.IndexSizeBytes);
+            w.WriteNumber("ItemCount"u8, index.ItemCount);
+            w.WriteString("IndexArn"u8, index.IndexArn);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    // {ProjectionType, NonKeyAttributes}. NonKeyAttributes only when the index has them: an INCLUDE index; DynamoDB
+    // refuses them with any other projection type.
+    private static void WriteProjection(Utf8JsonWriter w, ProjectionType type, IReadOnlyList<string>? nonKeyAttributes)
+    {
+        w.WriteStartObject("Projection"u8);
+        w.WriteString("ProjectionType"u8, type.WireName());
+        if (nonKeyAttributes is not null)
+        {
+            w.WriteStartArray("NonKeyAttributes"u8);
+            for (int i = 0; i < nonKeyAttributes.Count; i++) w.WriteStringValue(nonKeyAttributes[i]);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
     }
 
     // Epoch seconds, milliseconds as the fraction: decimal keeps the text exact ("1700000000.123", not a binary
