@@ -63,9 +63,8 @@ internal static partial class RequestReader
         return request;
     });
 
-    // Not read (the engine has no such members yet): AttributeDefinitions, GlobalSecondaryIndexUpdates,
-    // StreamSpecification, SSESpecification, ReplicaUpdates, TableClass, DeletionProtectionEnabled,
-    // OnDemandThroughput, WarmThroughput, MultiRegionConsistency.
+    // Not read (the engine has no such members yet): StreamSpecification, SSESpecification, ReplicaUpdates, TableClass,
+    // DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput, MultiRegionConsistency.
     public static UpdateTableRequest UpdateTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
     {
         var request = new UpdateTableRequest();
@@ -74,10 +73,76 @@ internal static partial class RequestReader
             if (r.Is("TableName"u8)) request.TableName = r.String();
             else if (r.Is("BillingMode"u8)) request.BillingMode = r.Enum(WireEnums.BillingMode, "billingMode");
             else if (r.Is("ProvisionedThroughput"u8)) request.ProvisionedThroughput = ProvisionedThroughput(ref r);
+            else if (r.Is("AttributeDefinitions"u8)) request.AttributeDefinitions = AttributeDefinitions(ref r);
+            else if (r.Is("GlobalSecondaryIndexUpdates"u8)) request.GlobalSecondaryIndexUpdates = GlobalSecondaryIndexUpdates(ref r);
             else r.Skip();
         }
         return request;
     });
+
+    // [{Create | Update | Delete}]: Create as a GlobalSecondaryIndexes entry (its errors under
+    // 'globalSecondaryIndexUpdates.<i>.member.create.'), Update {IndexName, ProvisionedThroughput}, Delete {IndexName}.
+    // A null element is refused at 'globalSecondaryIndexUpdates.<i>.member'; which of the three is given, and how many,
+    // the engine checks.
+    private static List<GlobalSecondaryIndexUpdate>? GlobalSecondaryIndexUpdates(ref ShapeReader r)
+    {
+        if (!r.BeginList()) return null;
+        var updates = new List<GlobalSecondaryIndexUpdate>(1);
+        int index = 0;
+        while (r.NextElement())
+        {
+            string position = (++index).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!r.CurrentIsStructure())
+            {
+                r.NotNull("globalSecondaryIndexUpdates.", position, ".member");
+                continue;
+            }
+            string member = "globalSecondaryIndexUpdates." + position + ".member.";
+            var update = new GlobalSecondaryIndexUpdate();
+            while (r.NextMember())
+            {
+                if (r.Is("Create"u8)) update.Create = IndexCreate(ref r, member + "create.");
+                else if (r.Is("Update"u8)) update.Update = IndexChange(ref r, member + "update.", static (name, throughput) =>
+                    new UpdateGlobalSecondaryIndexAction { IndexName = name, ProvisionedThroughput = throughput });
+                else if (r.Is("Delete"u8)) update.Delete = IndexChange(ref r, member + "delete.", static (name, _) =>
+                    new DeleteGlobalSecondaryIndexAction { IndexName = name });
+                else r.Skip();
+            }
+            updates.Add(update);
+        }
+        return updates;
+    }
+
+    // A Create of GlobalSecondaryIndexUpdates: a GlobalSecondaryIndexes entry's members under `member`.
+    private static GlobalSecondaryIndex? IndexCreate(ref ShapeReader r, string member)
+    {
+        if (!r.BeginStructure()) return null;
+        var create = new GlobalSecondaryIndex();
+        while (r.NextMember())
+        {
+            if (r.Is("IndexName"u8)) create.IndexName = r.String();
+            else if (r.Is("KeySchema"u8)) create.KeySchema = KeySchema(ref r, member + "keySchema.");
+            else if (r.Is("Projection"u8)) create.Projection = Projection(ref r, member);
+            else if (r.Is("ProvisionedThroughput"u8)) create.ProvisionedThroughput = ProvisionedThroughput(ref r, member);
+            else r.Skip();
+        }
+        return create;
+    }
+
+    // An Update or Delete of GlobalSecondaryIndexUpdates: IndexName, and ProvisionedThroughput for an Update.
+    private static T? IndexChange<T>(ref ShapeReader r, string member, Func<string?, ProvisionedThroughput?, T> make) where T : class
+    {
+        if (!r.BeginStructure()) return null;
+        string? name = null;
+        ProvisionedThroughput? throughput = null;
+        while (r.NextMember())
+        {
+            if (r.Is("IndexName"u8)) name = r.String();
+            else if (r.Is("ProvisionedThroughput"u8)) throughput = ProvisionedThroughput(ref r, member);
+            else r.Skip();
+        }
+        return make(name, throughput);
+    }
 
     public static DeleteTableRequest DeleteTable(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
     {
