@@ -166,7 +166,7 @@ public sealed partial class BasaltDatabase
             if (!exists) return WriteDecision.None;
             var (at, key, shard) = log.Reserve(vpartition);
             _side = new WriteBatch(current.Length * 2 + 64);
-            _side.Put(at, ChangeLog.Routing, key, ChangeLog.Encode(table.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), current, current));
+            _side.Put(at, ChangeLog.Routing, key, ChangeLog.Encode(table.Id, ChangeLog.NowUs(), current, current));
             LoggedShard = shard;
             return WriteDecision.Keep;
         }

@@ -246,7 +246,7 @@ public sealed partial class BasaltDatabase
         if (table.GlobalIndexes.Count == 0) return _engine.TransformAsync(routing, rest, transform);
         transform.Log = _changeLog;
         transform.ItemVPartition = Shards.Partitioner.VirtualPartitionFor(routing);
-        transform.WrittenAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // real time: the lag is measured against it
+        transform.WrittenAtUs = ChangeLog.NowUs(); // real time: the lag is measured against it
         return SignalAfter(_engine.TransformAsync(routing, rest, transform), transform, _changeLog);
 
         // The shard's applier learns of the record once it is durable (and readable).

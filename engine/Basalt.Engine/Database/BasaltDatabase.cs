@@ -277,8 +277,13 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     // Completes once every global index has caught up with the writes made before the call (its entries written).
     public Task WhenIndexesCaughtUpAsync(CancellationToken cancel = default) => _changeLog.WhenCaughtUpAsync(cancel);
 
-    // Writes applied to global indexes since open, and the lag between a write and its index entries (milliseconds).
-    public (long Applied, double MeanMs, long MaxMs) GlobalIndexLag => (_changeLog.Applied, _changeLog.LagMeanMs, _changeLog.LagMaxMs);
+    // Writes applied to global indexes since open, and the lag between a write and its index entries being durable:
+    // its sum and maximum (microseconds) and a histogram over GlobalIndexLagBoundsUs (the last bucket: above them).
+    public (long Applied, long SumUs, long MaxUs) GlobalIndexLag => (_changeLog.Applied, _changeLog.LagSumUs, _changeLog.LagMaxUs);
+
+    public static IReadOnlyList<long> GlobalIndexLagBoundsUs => ChangeLog.LagBoundsUs;
+
+    public long GlobalIndexLagBucket(int bucket) => _changeLog.LagBucket(bucket);
 
     public void Dispose()
     {

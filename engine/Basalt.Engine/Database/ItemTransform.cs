@@ -28,7 +28,7 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
     public Tables.TableDefinition? IndexedTable;
     public Tables.ChangeLog? Log;        // with IndexedTable when it has global indexes
     public int ItemVPartition;           // the item's virtual partition (the change log record goes to its shard)
-    public long WrittenAtMs;             // the change record's time
+    public long WrittenAtUs;             // the change record's time (Unix µs)
     public int LoggedShard = -1;         // the shard whose change log got a record (its applier is signalled after the write)
 
     public bool Failed;             // the condition was false: nothing was written
@@ -61,7 +61,7 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
         Tables.LocalIndexes.Maintain(_side, IndexedTable, oldItem, newItem, t_indexWriter ??= new ItemWriter());
         if (IndexedTable.GlobalIndexes.Count == 0 || Log is null) return;
         var (vpartition, rest, shard) = Log.Reserve(ItemVPartition);
-        _side.Put(vpartition, Tables.ChangeLog.Routing, rest, Tables.ChangeLog.Encode(IndexedTable.Id, WrittenAtMs, oldItem, newItem));
+        _side.Put(vpartition, Tables.ChangeLog.Routing, rest, Tables.ChangeLog.Encode(IndexedTable.Id, WrittenAtUs, oldItem, newItem));
         LoggedShard = shard;
     }
 

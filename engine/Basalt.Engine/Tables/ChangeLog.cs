@@ -12,7 +12,7 @@ namespace Basalt.Engine.Tables;
 //   vpartition := the shard's home partition (StorageEngine.HomeVPartition)     on the item's shard
 //   routing    := [0xFFFFFFFF]                                                  never a table id (ids stop below it)
 //   rest       := [sequence: u64 BE]                                            per shard, in write order
-//   value      := [format u8 = 1][table id u32 LE][written at: i64 LE, Unix ms]
+//   value      := [format u8 = 1][table id u32 LE][written at: i64 LE, Unix µs]
 //                 [old length u32 LE][old item][new length u32 LE][new item]    (length 0: no item)
 //
 // The applier reads its shard's records in order, writes each one's index entries (deleting the entry of the old
@@ -38,8 +38,11 @@ internal sealed class ChangeLog : IDisposable
     private readonly Task[] _appliers;
     private readonly CancellationTokenSource _stop = new();
 
-    // Lag between a write and its index entries being written, over every record applied (milliseconds).
-    private long _applied, _lagSumMs, _lagMaxMs;
+    // Lag between a write and its index entries being written, over every record applied: a histogram (microseconds,
+    // LagBoundsUs; the last bucket is everything above), its sum and its maximum.
+    public static readonly long[] LagBoundsUs = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000];
+    private readonly long[] _lagBuckets = new long[LagBoundsUs.Length + 1];
+    private long _applied, _lagSumUs, _lagMaxUs;
 
     public ChangeLog(StorageEngine engine, Func<uint, TableDefinition?> tableById)
     {
@@ -65,8 +68,9 @@ internal sealed class ChangeLog : IDisposable
     }
 
     public long Applied => Volatile.Read(ref _applied);
-    public double LagMeanMs => Applied == 0 ? 0 : (double)Volatile.Read(ref _lagSumMs) / Applied;
-    public long LagMaxMs => Volatile.Read(ref _lagMaxMs);
+    public long LagSumUs => Volatile.Read(ref _lagSumUs);
+    public long LagMaxUs => Volatile.Read(ref _lagMaxUs);
+    public long LagBucket(int i) => Volatile.Read(ref _lagBuckets[i]);
 
     // On the shard's writer: the place of the next record of the shard that owns itemVPartition.
     public (int VPartition, byte[] Key, int Shard) Reserve(int itemVPartition)
@@ -78,12 +82,14 @@ internal sealed class ChangeLog : IDisposable
         return (_home[shard], rest, shard);
     }
 
-    public static byte[] Encode(uint tableId, long writtenAtMs, ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem)
+    public static long NowUs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    public static byte[] Encode(uint tableId, long writtenAtUs, ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem)
     {
         var value = new byte[1 + 4 + 8 + 4 + oldItem.Length + 4 + newItem.Length];
         value[0] = Format;
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(1), tableId);
-        BinaryPrimitives.WriteInt64LittleEndian(value.AsSpan(5), writtenAtMs);
+        BinaryPrimitives.WriteInt64LittleEndian(value.AsSpan(5), writtenAtUs);
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(13), (uint)oldItem.Length);
         oldItem.CopyTo(value.AsSpan(17));
         int at = 17 + oldItem.Length;
@@ -92,14 +98,14 @@ internal sealed class ChangeLog : IDisposable
         return value;
     }
 
-    private static bool TryDecode(ReadOnlySpan<byte> value, out uint tableId, out long writtenAtMs, out ReadOnlySpan<byte> oldItem, out ReadOnlySpan<byte> newItem)
+    private static bool TryDecode(ReadOnlySpan<byte> value, out uint tableId, out long writtenAtUs, out ReadOnlySpan<byte> oldItem, out ReadOnlySpan<byte> newItem)
     {
         tableId = 0;
-        writtenAtMs = 0;
+        writtenAtUs = 0;
         oldItem = newItem = default;
         if (value.Length < 21 || value[0] != Format) return false;
         tableId = BinaryPrimitives.ReadUInt32LittleEndian(value[1..]);
-        writtenAtMs = BinaryPrimitives.ReadInt64LittleEndian(value[5..]);
+        writtenAtUs = BinaryPrimitives.ReadInt64LittleEndian(value[5..]);
         uint oldLength = BinaryPrimitives.ReadUInt32LittleEndian(value[13..]);
         if (oldLength > value.Length - 21) return false;
         oldItem = value.Slice(17, (int)oldLength);
@@ -171,14 +177,12 @@ internal sealed class ChangeLog : IDisposable
 
         var batches = new Dictionary<int, WriteBatch>();
         var writer = new ItemWriter();
-        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         try
         {
             foreach (var (_, value) in records)
             {
                 if (!TryDecode(value, out uint tableId, out long writtenAt, out var oldItem, out var newItem))
                     throw new StorageException(StorageError.Corruption, $"change log: a record of shard {shard} is malformed");
-                RecordLag(now - writtenAt);
                 if (_tableById(tableId) is not { } table) continue; // the table was deleted: its entries are purged
                 foreach (var index in table.GlobalIndexes)
                 {
@@ -192,6 +196,10 @@ internal sealed class ChangeLog : IDisposable
                 }
             }
             await Task.WhenAll(batches.Values.Select(b => _engine.WriteAsync(b).AsTask())).ConfigureAwait(false);
+            // The lag: from the write to its entries being durable (and readable).
+            long now = NowUs();
+            foreach (var (_, value) in records)
+                if (TryDecode(value, out _, out long writtenAt, out _, out _)) RecordLag(now - writtenAt);
         }
         finally
         {
@@ -213,13 +221,16 @@ internal sealed class ChangeLog : IDisposable
         return batch;
     }
 
-    private void RecordLag(long ms)
+    private void RecordLag(long us)
     {
-        ms = Math.Max(0, ms);
+        us = Math.Max(0, us);
+        int bucket = 0;
+        while (bucket < LagBoundsUs.Length && us > LagBoundsUs[bucket]) bucket++;
+        Interlocked.Increment(ref _lagBuckets[bucket]);
         Interlocked.Increment(ref _applied);
-        Interlocked.Add(ref _lagSumMs, ms);
+        Interlocked.Add(ref _lagSumUs, us);
         long max;
-        while (ms > (max = Volatile.Read(ref _lagMaxMs)) && Interlocked.CompareExchange(ref _lagMaxMs, ms, max) != max) { }
+        while (us > (max = Volatile.Read(ref _lagMaxUs)) && Interlocked.CompareExchange(ref _lagMaxUs, us, max) != max) { }
     }
 
     public void Dispose()

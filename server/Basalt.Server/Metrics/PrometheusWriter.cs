@@ -34,6 +34,7 @@ internal static class PrometheusWriter
         var text = new StringBuilder(8192);
         WriteApi(text, api);
         WriteDatabase(text, database);
+        WriteGlobalIndexLag(text, database);
         WriteRuntime(text);
         return text.ToString();
     }
@@ -119,6 +120,25 @@ internal static class PrometheusWriter
         PerShard(text, "basalt_maintenance_errors_total", "counter", "Flushes and compactions of the shard that failed.", shards.Count, i => shards[i].MaintenanceErrors);
         PerShard(text, "basalt_recovery_seconds", "gauge", "Time the shard took to recover at open.", shards.Count, i => shards[i].RecoveryMs / 1000.0);
         PerShard(text, "basalt_recovered_entries", "gauge", "Write-ahead log entries the shard replayed at open.", shards.Count, i => shards[i].RecoveredEntries);
+    }
+
+    // How far global secondary indexes trail their tables: the time from a write to its index entries being durable.
+    private static void WriteGlobalIndexLag(StringBuilder text, BasaltDatabase database)
+    {
+        var bounds = BasaltDatabase.GlobalIndexLagBoundsUs;
+        var (applied, sumUs, maxUs) = database.GlobalIndexLag;
+        Family(text, "basalt_gsi_lag_seconds", "histogram", "Time from a write of a table with global secondary indexes to its index entries being durable, per write applied.");
+        long cumulative = 0;
+        for (int b = 0; b <= bounds.Count; b++)
+        {
+            cumulative += database.GlobalIndexLagBucket(b);
+            string le = b < bounds.Count ? (bounds[b] / 1_000_000m).ToString(CultureInfo.InvariantCulture) : "+Inf";
+            Sample(text, "basalt_gsi_lag_seconds_bucket", $"le=\"{le}\"", cumulative);
+        }
+        Sample(text, "basalt_gsi_lag_seconds_sum", null, sumUs / 1e6);
+        Sample(text, "basalt_gsi_lag_seconds_count", null, applied);
+        Family(text, "basalt_gsi_lag_max_seconds", "gauge", "The longest such lag since the server started.");
+        Sample(text, "basalt_gsi_lag_max_seconds", null, maxUs / 1e6);
     }
 
     // The .NET runtime's figures that explain latency: collections (each pauses the server) and their total pause.

@@ -189,6 +189,31 @@ public class MetricsTests
     }
 
     [Fact]
+    public async Task Writes_to_a_table_with_a_global_index_show_their_index_lag()
+    {
+        await using var fx = await ServerFixture.StartAsync();
+        await fx.Client.CreateTableAsync(new Amazon.DynamoDBv2.Model.CreateTableRequest
+        {
+            TableName = "lagged", KeySchema = [new("id", Amazon.DynamoDBv2.KeyType.HASH)],
+            AttributeDefinitions = [new("id", Amazon.DynamoDBv2.ScalarAttributeType.S), new("g", Amazon.DynamoDBv2.ScalarAttributeType.S)],
+            BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
+            GlobalSecondaryIndexes = [new Amazon.DynamoDBv2.Model.GlobalSecondaryIndex
+            {
+                IndexName = "by-g", KeySchema = [new("g", Amazon.DynamoDBv2.KeyType.HASH)], Projection = new() { ProjectionType = Amazon.DynamoDBv2.ProjectionType.KEYS_ONLY },
+            }],
+        });
+        for (int i = 0; i < 5; i++)
+            await fx.Client.PutItemAsync("lagged", new() { ["id"] = new() { S = $"i{i}" }, ["g"] = new() { S = "x" } });
+        var scrape = await ScrapeUntilAsync(fx, s => s.Value("basalt_gsi_lag_seconds_count") >= 5);
+        Assert.Equal("histogram", scrape.Types["basalt_gsi_lag_seconds"]);
+        Assert.Equal(scrape.Value("basalt_gsi_lag_seconds_count"), scrape.Value("basalt_gsi_lag_seconds_bucket", ("le", "+Inf")));
+        var buckets = scrape.Named("basalt_gsi_lag_seconds_bucket").Select(b => b.Value).ToList();
+        Assert.Equal(buckets.Order(), buckets); // cumulative
+        Assert.True(scrape.Value("basalt_gsi_lag_seconds_sum") > 0);
+        Assert.True(scrape.Value("basalt_gsi_lag_max_seconds") > 0);
+    }
+
+    [Fact]
     public async Task Other_GETs_still_get_the_404_page_and_are_counted_as_rejected()
     {
         await using var fx = await ServerFixture.StartAsync();
