@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(Model.ModelBench.Create());
         root.Subcommands.Add(Probe.WriteProbe.Create());
         root.Subcommands.Add(Load.LoadBench.Create());
+        root.Subcommands.Add(Load.IndexLagBench.Create());
         return root.Parse(args).Invoke();
     }
 

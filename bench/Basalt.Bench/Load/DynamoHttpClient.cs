@@ -82,10 +82,15 @@ public sealed class DynamoHttpClient : IDisposable
         return body.Contains("\"Item\"", StringComparison.Ordinal) ? (true, null) : (false, $"GetItem: no item for {key}");
     }
 
-    public async Task CreateTableAsync()
+    // withGlobalIndex: also a global secondary index "by-field0" (hash key field0, every attribute projected), so that
+    // every write of a record is also a write of its index entry.
+    public async Task CreateTableAsync(bool withGlobalIndex = false)
     {
+        string index = !withGlobalIndex ? ""
+            : ""","GlobalSecondaryIndexes":[{"IndexName":"by-field0","KeySchema":[{"AttributeName":"field0","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":10000,"WriteCapacityUnits":10000}}]""";
+        string definitions = withGlobalIndex ? """,{"AttributeName":"field0","AttributeType":"S"}""" : "";
         var (status, body) = await SendAsync("CreateTable", Encoding.UTF8.GetBytes(
-            $$$"""{"TableName":"{{{Table}}}","KeySchema":[{"AttributeName":"key","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"key","AttributeType":"S"}],"ProvisionedThroughput":{"ReadCapacityUnits":10000,"WriteCapacityUnits":10000}}"""));
+            $$$"""{"TableName":"{{{Table}}}","KeySchema":[{"AttributeName":"key","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"key","AttributeType":"S"}{{{definitions}}}],"ProvisionedThroughput":{"ReadCapacityUnits":10000,"WriteCapacityUnits":10000}{{{index}}}}"""));
         if (status != HttpStatusCode.OK) throw new InvalidOperationException($"CreateTable: HTTP {(int)status} {body}");
         // A table may start CREATING (dynalite: for half a second); wait until it is ACTIVE.
         for (int i = 0; i < 200; i++)
