@@ -218,9 +218,13 @@ public sealed partial class BasaltDatabase
             foreach (var (_, writes) in requestItems)
             {
                 double units = 0;
+                var indexUnits = new List<IndexUnits>();
                 for (int w = 0; w < writes.Count; w++, i++)
+                {
                     units += measured[i].WriteUnits;
-                consumed.Add(CapacityUnits.Report(capacity, tables[t++].Name, units, isWrite: true)!);
+                    if (measured[i].IndexUnits is { } u) indexUnits.AddRange(u);
+                }
+                consumed.Add(CapacityUnits.Report(capacity, tables[t++].Name, units, isWrite: true, indexUnits)!);
             }
         }
         return new BatchWriteItemResponse(new Dictionary<string, List<WriteRequest>>(StringComparer.Ordinal), consumed);

@@ -126,10 +126,10 @@ public sealed partial class BasaltDatabase
         {
             using var it = _engine.Iterate(vpartition, routing, from, to, reverse: !forward);
             while (it.MoveNext())
-                if (page.Add(fetch ? TableItemOf(table, it.Value) : it.Value, it.Value)) break;
+                if (page.Add(fetch ? TableItemOf(table, it.Value) : it.Value, it.Value, fetch)) break;
         }
         return new QueryResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey,
-            PageCapacity(capacity, table, page.Bytes, request.ConsistentRead));
+            IndexPageCapacity(capacity, table, index, page, request.ConsistentRead ?? false));
     }
 
     // The index a Query or Scan names, or null for none; DynamoDB's errors for a bad name, and for a strongly
@@ -254,7 +254,7 @@ public sealed partial class BasaltDatabase
             while (it.MoveNext())
             {
                 if (!it.Routing.StartsWith(prefix)) continue;
-                if (page.Add(fetch ? TableItemOf(table, it.Value) : it.Value, it.Value))
+                if (page.Add(fetch ? TableItemOf(table, it.Value) : it.Value, it.Value, fetch))
                 {
                     full = true;
                     break;
@@ -262,11 +262,24 @@ public sealed partial class BasaltDatabase
             }
         }
         return new ScanResponse(page.Items, page.Count, page.Scanned, page.LastEvaluatedKey,
-            PageCapacity(capacity, table, page.Bytes, request.ConsistentRead));
+            index is null ? PageCapacity(capacity, table, page.Bytes, request.ConsistentRead)
+                : IndexPageCapacity(capacity, table, index, page, request.ConsistentRead ?? false));
     }
 
     // A Query or Scan page costs the total size of the items it read (before the filter and the projection, and
     // the same for Select COUNT), rounded up to 4 KB once, not per item.
+    // A page of an index: the entries read, rounded to 4 KB once, are the index's units; each item fetched from the
+    // table costs its own read (dynalite's recording of DynamoDB: Table 3 and the index 1 for three items fetched).
+    // A global index is always read eventually consistent.
+    private static ConsumedCapacity? IndexPageCapacity(ReturnConsumedCapacity mode, TableDefinition table, IndexDefinition index, Page page, bool consistentRead)
+    {
+        if (mode == ReturnConsumedCapacity.None) return null;
+        bool consistent = consistentRead && !index.IsGlobal;
+        double tableUnits = page.FetchedSizes.Sum(size => CapacityUnits.Read(size, consistent));
+        return CapacityUnits.Report(mode, table.Name, tableUnits, isWrite: false,
+            [new IndexUnits(index.Name, index.IsGlobal, CapacityUnits.Read(page.EntryBytes, consistent))]);
+    }
+
     private static ConsumedCapacity? PageCapacity(ReturnConsumedCapacity mode, TableDefinition table, long bytesRead, bool? consistentRead) =>
         ReadCapacity(mode, table, bytesRead, consistentRead ?? false);
 
@@ -578,10 +591,16 @@ public sealed partial class BasaltDatabase
 
         // Reads one item; true when the page is full (Limit items read or 1 MB reached), and then the item's key is
         // the LastEvaluatedKey (DynamoDB returns it whenever the page stops there, even if no item follows).
-        public bool Add(ReadOnlySpan<byte> item) => Add(item, item);
+        // On an index: the entries' sizes, and the sizes of the items fetched from the table (each read on its own).
+        public long EntryBytes { get; private set; }
+        public List<int> FetchedSizes { get; } = [];
 
-        public bool Add(ReadOnlySpan<byte> item, ReadOnlySpan<byte> keyItem)
+        public bool Add(ReadOnlySpan<byte> item) => Add(item, item, fetched: false);
+
+        public bool Add(ReadOnlySpan<byte> item, ReadOnlySpan<byte> keyItem, bool fetched)
         {
+            if (index is not null) EntryBytes += ItemSize.Of(keyItem);
+            if (fetched) FetchedSizes.Add(ItemSize.Of(item));
             Scanned++;
             _bytes += ItemSize.Of(item);
             if (expressions.Filter is null || expressions.Filter.Evaluate(item))

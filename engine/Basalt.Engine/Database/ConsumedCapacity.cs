@@ -1,7 +1,7 @@
 namespace Basalt.Engine.Database;
 
-// ReturnConsumedCapacity: NONE (the default) returns nothing; TOTAL the operation's units for its table; INDEXES
-// also the table's share (and each index's, once tables have indexes).
+// ReturnConsumedCapacity: NONE (the default) returns nothing; TOTAL the operation's units for its table, indexes
+// included; INDEXES also the table's share and each index's that the operation touched.
 public enum ReturnConsumedCapacity : byte
 {
     None = 0,
@@ -12,8 +12,9 @@ public enum ReturnConsumedCapacity : byte
 // The units one part of an operation consumed (the table, or one index).
 public sealed record Capacity(double CapacityUnits, double? ReadCapacityUnits = null, double? WriteCapacityUnits = null);
 
-// DynamoDB's ConsumedCapacity: what an operation consumed on one table. Table is set for INDEXES only; the index
-// maps stay null until tables have secondary indexes.
+// DynamoDB's ConsumedCapacity: what an operation consumed on one table. Table and the index maps are set for INDEXES
+// only; an index the operation did not touch has no entry, and a map with no entry is null (DynamoDB leaves it out).
+// Index entries carry CapacityUnits only, as DynamoDB's.
 public sealed record ConsumedCapacity(
     string TableName,
     double CapacityUnits,
@@ -27,6 +28,9 @@ public sealed record ConsumedCapacity(
 // strong consistency, half a unit with eventual consistency; a write unit covers 1 KB. Sizes are DynamoDB's item
 // sizes (ItemSize) and round up per item; an absent item still costs one unit, a Query or Scan rounds the total
 // it read once. Transactional operations (a later issue) cost twice.
+// One index's share of an operation's units.
+public readonly record struct IndexUnits(string Name, bool Global, double Units);
+
 public static class CapacityUnits
 {
     public const int ReadUnitBytes = 4096;
@@ -41,14 +45,38 @@ public static class CapacityUnits
     public static double Write(long bytes) => Math.Max(1, (bytes + WriteUnitBytes - 1) / WriteUnitBytes);
 
     // Null for NONE; validates the mode (an undefined value is DynamoDB's ValidationException).
-    internal static ConsumedCapacity? Report(ReturnConsumedCapacity? mode, string tableName, double units, bool isWrite)
+    internal static ConsumedCapacity? Report(ReturnConsumedCapacity? mode, string tableName, double units, bool isWrite,
+        IReadOnlyList<IndexUnits>? indexes = null)
     {
         var m = mode ?? ReturnConsumedCapacity.None;
         if (m == ReturnConsumedCapacity.None) return null;
         if (m != ReturnConsumedCapacity.Total && m != ReturnConsumedCapacity.Indexes) throw Invalid(mode);
-        double? read = isWrite ? null : units, write = isWrite ? units : null;
-        return new ConsumedCapacity(tableName, units, read, write,
-            Table: m == ReturnConsumedCapacity.Indexes ? new Capacity(units, read, write) : null);
+        double total = units;
+        if (indexes is not null) foreach (var i in indexes) total += i.Units;
+        double? read = isWrite ? null : total, write = isWrite ? total : null;
+        if (m != ReturnConsumedCapacity.Indexes) return new ConsumedCapacity(tableName, total, read, write);
+        Dictionary<string, Capacity>? local = null, global = null;
+        if (indexes is not null)
+            foreach (var i in indexes)
+            {
+                if (i.Units <= 0) continue;
+                var map = i.Global ? (global ??= new(StringComparer.Ordinal)) : (local ??= new(StringComparer.Ordinal));
+                map[i.Name] = new Capacity((map.TryGetValue(i.Name, out var sum) ? sum.CapacityUnits : 0) + i.Units);
+            }
+        return new ConsumedCapacity(tableName, total, read, write,
+            new Capacity(units, isWrite ? null : units, isWrite ? units : null), local, global);
+    }
+
+    // The write units an item's change costs an index: a new entry its size in 1 KB units, a removed one one unit
+    // each (DynamoDB: 1 per entry deleted), a moved one both, an unchanged one nothing (measured against DynamoDB:
+    // docs/database.md, "Consumed capacity").
+    internal static double IndexWrite(int oldEntryBytes, int newEntryBytes, bool sameKey, bool sameValue)
+    {
+        if (oldEntryBytes < 0 && newEntryBytes < 0) return 0;
+        if (oldEntryBytes < 0) return Write(newEntryBytes);
+        if (newEntryBytes < 0) return 1;
+        if (!sameKey) return 1 + Write(newEntryBytes);
+        return sameValue ? 0 : Write(newEntryBytes);
     }
 
     internal static void Validate(ReturnConsumedCapacity? mode)

@@ -38,7 +38,9 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
     public int NewSize;
 
     // The request's ConsumedCapacity, or null for NONE: a write costs its larger image, rounded up to 1 KB.
-    public ConsumedCapacity? Consumed() => CapacityUnits.Report(Capacity, TableName!, WriteUnits, isWrite: true);
+    public List<IndexUnits>? IndexUnits; // with Capacity on an indexed table: what the write cost each index it touched
+
+    public ConsumedCapacity? Consumed() => CapacityUnits.Report(Capacity, TableName!, WriteUnits, isWrite: true, IndexUnits);
 
     public double WriteUnits => CapacityUnits.Write(Math.Max(OldSize, NewSize));
 
@@ -57,6 +59,7 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
     private void MaintainIndexes(ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem)
     {
         if (IndexedTable is null) return;
+        if (Capacity != ReturnConsumedCapacity.None) IndexUnits = Tables.LocalIndexes.WriteUnits(IndexedTable, oldItem, newItem, t_indexWriter ??= new ItemWriter());
         _side = t_side ??= new WriteBatch();
         Tables.LocalIndexes.Maintain(_side, IndexedTable, oldItem, newItem, t_indexWriter ??= new ItemWriter());
         if (IndexedTable.GlobalIndexes.Count == 0 || Log is null) return;

@@ -107,6 +107,27 @@ internal static class LocalIndexes
         return rest;
     }
 
+    // What changing an item from oldItem to newItem (either empty: no item) costs each index it touches, in write
+    // units (CapacityUnits.IndexWrite): for ReturnConsumedCapacity, computed on the shard's writer with the images.
+    public static List<IndexUnits> WriteUnits(TableDefinition table, ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem, ItemWriter writer)
+    {
+        var units = new List<IndexUnits>();
+        foreach (var index in table.Indexes)
+        {
+            if (index.Status == IndexStatus.Deleting) continue;
+            var oldPlace = oldItem.IsEmpty ? null : EntryPlace(table, index, oldItem);
+            var newPlace = newItem.IsEmpty ? null : EntryPlace(table, index, newItem);
+            if (oldPlace is null && newPlace is null) continue;
+            byte[]? oldValue = oldPlace is null ? null : Project(table, index, oldItem, writer).ToArray();
+            byte[]? newValue = newPlace is null ? null : Project(table, index, newItem, writer).ToArray();
+            bool sameKey = oldPlace is { } o && newPlace is { } n && o.Routing.AsSpan().SequenceEqual(n.Routing) && o.After.AsSpan().SequenceEqual(n.After);
+            double cost = CapacityUnits.IndexWrite(oldValue is null ? -1 : ItemSize.Of(oldValue), newValue is null ? -1 : ItemSize.Of(newValue),
+                sameKey, oldValue is not null && newValue is not null && oldValue.AsSpan().SequenceEqual(newValue));
+            if (cost > 0) units.Add(new IndexUnits(index.Name, index.IsGlobal, cost));
+        }
+        return units;
+    }
+
     // The item as the index holds it.
     public static ReadOnlySpan<byte> Project(TableDefinition table, IndexDefinition index, ReadOnlySpan<byte> item, ItemWriter writer)
     {

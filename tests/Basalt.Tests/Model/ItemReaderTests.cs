@@ -71,10 +71,16 @@ public class ItemReaderTests
     {
         var names = new[] { "b", "z", "m", "missing" }.Select(U).ToArray();
         Lookups(names);   // warm up (JIT)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        int found = Lookups(names);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(3 * 1000, found);
+        // The fewest bytes over a few rounds: a round can catch the runtime's own work on this thread (a tiered
+        // recompilation's switch-over), while an allocation per lookup would show in every round.
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 5 && allocated != 0; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int found = Lookups(names);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(3 * 1000, found);
+        }
         Assert.Equal(0, allocated);
     }
 
