@@ -15,10 +15,10 @@ public abstract class DynamoDbException : Exception
 // A request DynamoDB would refuse before touching any data (HTTP 400).
 public sealed class ValidationException(string message) : DynamoDbException("ValidationException", message);
 
-// The table (or, later, index) does not exist: "Requested resource not found: Table: X not found".
 // DynamoDB's LimitExceededException (HTTP 400): too many control-plane changes at once.
 public sealed class LimitExceededException(string message) : DynamoDbException("LimitExceededException", message);
 
+// The table (or index) does not exist: "Requested resource not found: Table: X not found".
 public sealed class ResourceNotFoundException(string message) : DynamoDbException("ResourceNotFoundException", message)
 {
     internal static ResourceNotFoundException Table(string name) => new($"Requested resource not found: Table: {name} not found");
@@ -44,3 +44,31 @@ public sealed class ConditionalCheckFailedException(string message, Dictionary<s
 // A resource of another account (a tag operation on an ARN whose account is not the database's): DynamoDB answers
 // "Access is denied". DynamoDB's wire namespace for it is com.amazon.coral.service, not the service's own.
 public sealed class AccessDeniedException(string message) : DynamoDbException("AccessDeniedException", message);
+
+// A write of an item that an in-flight transaction holds (PutItem, UpdateItem, DeleteItem, BatchWriteItem).
+public sealed class TransactionConflictException(string message) : DynamoDbException("TransactionConflictException", message)
+{
+    public const string DefaultMessage = "Transaction is ongoing for the item";
+}
+
+// A TransactWriteItems or TransactGetItems that wrote (or read) nothing: one reason per action, in action order
+// ("None" for the actions that were not the cause).
+public sealed class TransactionCanceledException(string message, IReadOnlyList<CancellationReason> reasons)
+    : DynamoDbException("TransactionCanceledException", message)
+{
+    public IReadOnlyList<CancellationReason> CancellationReasons { get; } = reasons;
+
+    // DynamoDB's message names the reasons' codes in order.
+    public static TransactionCanceledException For(IReadOnlyList<CancellationReason> reasons) =>
+        new($"Transaction cancelled, please refer cancellation reasons for specific reasons [{string.Join(", ", reasons.Select(r => r.Code))}]", reasons);
+}
+
+// Code: None, ConditionalCheckFailed, TransactionConflict, ValidationError, ItemCollectionSizeLimitExceeded, ...;
+// Item: the item when ReturnValuesOnConditionCheckFailure was ALL_OLD and the condition failed.
+public sealed record CancellationReason(string Code, string? Message = null, Dictionary<string, Model.AttributeValue>? Item = null)
+{
+    public static readonly CancellationReason None = new("None");
+}
+
+// The same ClientRequestToken with other parameters within its 10 minutes.
+public sealed class IdempotentParameterMismatchException(string message) : DynamoDbException("IdempotentParameterMismatchException", message);
