@@ -17,6 +17,9 @@ public enum StorageError
     InvalidArgument = 10,
     CrossShardBatch = 11,
     IncompatibleDataFolder = 12,
+    // The key is locked by another owner (a transaction between its prepare and its commit): the write is refused,
+    // nothing is written.
+    Locked = 13,
 }
 
 // An operating error at the engine's edge: a bad request, a full disk, a checksum mismatch.

@@ -241,9 +241,16 @@ public sealed partial class BasaltDatabase
     private ValueTask<ulong> Transform(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ItemTransform transform)
     {
         StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
-        if (!table.HasIndexes) return _engine.TransformAsync(routing, rest, transform);
+        return TransformAt(table, routing, rest, transform);
+    }
+
+    // The same for a key already in its engine form. A key that a transaction holds refuses the write: DynamoDB's
+    // TransactionConflictException (a transaction's own commit holds the lock it releases, so it goes through).
+    private ValueTask<ulong> TransformAt(TableDefinition table, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ItemTransform transform)
+    {
+        if (!table.HasIndexes) return ConflictAware(_engine.TransformAsync(routing, rest, transform));
         transform.IndexedTable = table;
-        if (table.GlobalIndexes.Count == 0) return _engine.TransformAsync(routing, rest, transform);
+        if (table.GlobalIndexes.Count == 0) return ConflictAware(_engine.TransformAsync(routing, rest, transform));
         transform.Log = _changeLog;
         transform.ItemVPartition = Shards.Partitioner.VirtualPartitionFor(routing);
         transform.WrittenAtUs = ChangeLog.NowUs(); // real time: the lag is measured against it
@@ -254,11 +261,31 @@ public sealed partial class BasaltDatabase
         {
             try
             {
-                return await write.ConfigureAwait(false);
+                return await ConflictAware(write).ConfigureAwait(false);
             }
             finally
             {
                 if (transform.LoggedShard >= 0) log.Signal(transform.LoggedShard);
+            }
+        }
+    }
+
+    // An engine write, with StorageError.Locked (the key is held by a transaction) as DynamoDB's
+    // TransactionConflictException. Free when the write completed at once.
+    private static ValueTask<ulong> ConflictAware(ValueTask<ulong> write)
+    {
+        if (write.IsCompletedSuccessfully) return write;
+        return Await(write);
+
+        static async ValueTask<ulong> Await(ValueTask<ulong> write)
+        {
+            try
+            {
+                return await write.ConfigureAwait(false);
+            }
+            catch (StorageException e) when (e.Error == StorageError.Locked)
+            {
+                throw new TransactionConflictException(TransactionConflictException.DefaultMessage);
             }
         }
     }
@@ -320,7 +347,7 @@ public sealed partial class BasaltDatabase
         if (table.HasIndexes)
             return Transform(table, partitionKey, sortKey, new ItemTransform { PutItem = delete ? null : newItem.ToArray(), IsDelete = delete, TableName = table.Name });
         StoredKeyOf(table, partitionKey, sortKey, out var routing, out var rest);
-        return delete ? _engine.DeleteAsync(routing, rest) : _engine.PutAsync(routing, rest, newItem);
+        return ConflictAware(delete ? _engine.DeleteAsync(routing, rest) : _engine.PutAsync(routing, rest, newItem));
     }
 
     private bool TryGetItem<TSink>(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ref TSink sink)

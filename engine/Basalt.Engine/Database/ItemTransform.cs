@@ -13,7 +13,11 @@ namespace Basalt.Engine.Database;
 //
 // On a table with local secondary indexes (IndexedTable, set by BasaltDatabase.Transform) the write carries the
 // item's index entries as side writes (Tables/LocalIndexes), logged with the item in one atomic batch.
-internal sealed class ItemTransform : IWriteTransformWithSideWrites
+//
+// A transaction's commit is one too (docs/transactions.md): it writes the prepared image (or keeps the item, for a
+// ConditionCheck), deletes the intent record (ExtraDelete) and releases the item's lock (LockOwner, LockChange).
+// Every other ItemTransform has LockOwner 0, so it is refused on a key that a transaction holds.
+internal sealed class ItemTransform : IWriteTransformWithSideWrites, ILockingTransform
 {
     public ConditionEvaluator? Condition;
     public UpdateEvaluator? Update;
@@ -30,6 +34,13 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
     public int ItemVPartition;           // the item's virtual partition (the change log record goes to its shard)
     public long WrittenAtUs;             // the change record's time (Unix µs)
     public int LoggedShard = -1;         // the shard whose change log got a record (its applier is signalled after the write)
+    public bool KeepItem;                // a transaction's ConditionCheck commit: the item stays, only side writes
+    public long Owner;                   // a transaction's commit: its id (the lock it holds on the key)
+    public LockChange Lock;              // ... and Release
+    public (int VPartition, byte[] Routing, byte[] Key)? ExtraDelete; // ... and its intent record, deleted with the write
+
+    public long LockOwner => Owner;
+    public LockChange LockChange => Lock;
 
     public bool Failed;             // the condition was false: nothing was written
     public byte[]? Old;
@@ -58,13 +69,37 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
 
     private void MaintainIndexes(ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem)
     {
+        if (ExtraDelete is { } extra)
+        {
+            _side = t_side ??= new WriteBatch();
+            _side.Clear();
+            if (IndexedTable is not null) MaintainIndexesInto(_side, oldItem, newItem, clear: false);
+            _side.Delete(extra.VPartition, extra.Routing, extra.Key);
+            return;
+        }
         if (IndexedTable is null) return;
-        if (Capacity != ReturnConsumedCapacity.None) IndexUnits = Tables.LocalIndexes.WriteUnits(IndexedTable, oldItem, newItem, t_indexWriter ??= new ItemWriter());
+        MaintainIndexesInto(t_side ??= new WriteBatch(), oldItem, newItem, clear: true);
+    }
+
+    // The item stays as it is; only the transaction's intent record goes.
+    private WriteDecision KeepWithExtraDelete()
+    {
         _side = t_side ??= new WriteBatch();
-        Tables.LocalIndexes.Maintain(_side, IndexedTable, oldItem, newItem, t_indexWriter ??= new ItemWriter());
-        if (IndexedTable.GlobalIndexes.Count == 0 || Log is null) return;
+        _side.Clear();
+        if (ExtraDelete is { } extra) _side.Delete(extra.VPartition, extra.Routing, extra.Key);
+        return WriteDecision.Keep;
+    }
+
+    private void MaintainIndexesInto(WriteBatch side, ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem, bool clear)
+    {
+        var table = IndexedTable!;
+        if (Capacity != ReturnConsumedCapacity.None) IndexUnits = Tables.LocalIndexes.WriteUnits(table, oldItem, newItem, t_indexWriter ??= new ItemWriter());
+        _side = side;
+        if (clear) side.Clear();
+        Tables.LocalIndexes.Maintain(side, table, oldItem, newItem, t_indexWriter ??= new ItemWriter(), clear);
+        if (table.GlobalIndexes.Count == 0 || Log is null) return;
         var (vpartition, rest, shard) = Log.Reserve(ItemVPartition);
-        _side.Put(vpartition, Tables.ChangeLog.Routing, rest, Tables.ChangeLog.Encode(IndexedTable.Id, WrittenAtUs, oldItem, newItem));
+        side.Put(vpartition, Tables.ChangeLog.Routing, rest, Tables.ChangeLog.Encode(table.Id, WrittenAtUs, oldItem, newItem));
         LoggedShard = shard;
     }
 
@@ -82,10 +117,16 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites
         if (KeepOld && exists) Old = current.ToArray();
         if (IsDelete)
         {
-            if (!exists) return WriteDecision.None;
+            if (!exists)
+            {
+                // A transaction's delete of an absent item still removes its intent and lock.
+                if (ExtraDelete is null) return WriteDecision.None;
+                return KeepWithExtraDelete();
+            }
             MaintainIndexes(current, default);
             return WriteDecision.Delete;
         }
+        if (KeepItem) return KeepWithExtraDelete();
 
         ReadOnlySpan<byte> result;
         if (PutItem is not null) result = PutItem;

@@ -313,6 +313,12 @@ internal sealed partial class ShardStore
                     did = true;
                     continue;
                 }
+                if (_locks.Count > 0 && request.Transform is null && LockedEntry(request) is { } locked)
+                {
+                    request.SetException(locked);
+                    did = true;
+                    continue;
+                }
                 _group[count++] = request;
                 bytes += request.MemtableBytes;
             }
@@ -352,6 +358,12 @@ internal sealed partial class ShardStore
     {
         var transform = request.Transform!;
         var key = request.TransformKey;
+        var locking = transform as ILockingTransform;
+        if (_locks.Count > 0 && _locks.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out long holder) && holder != (locking?.LockOwner ?? 0))
+        {
+            request.SetException(LockedError());
+            return false;
+        }
         var output = _transformOutput;
         output.ResetWrittenCount();
         Version version;
@@ -383,6 +395,13 @@ internal sealed partial class ShardStore
             version.Release();
         }
         request.Transformed = true;
+        if (locking is not null)
+        {
+            // Under the writer token, before the write is logged: every later write of the shard sees it.
+            if (locking.LockChange == LockChange.Acquire) _locks[key.ToArray()] = locking.LockOwner;
+            else if (locking.LockChange == LockChange.Release && _locks.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out long owner) && owner == locking.LockOwner)
+                _locks.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key);
+        }
         switch (decision)
         {
             case WriteDecision.None:
@@ -459,6 +478,21 @@ internal sealed partial class ShardStore
                 return false;
         }
     }
+
+    // Key locks (ILockingTransform): stored key -> owner. Writer token only.
+    private readonly Dictionary<byte[], long> _locks = new(StoredKeyEquality.Instance);
+
+    // The first entry of a plain write whose key another owner has locked, as the error to fail the write with.
+    private StorageException? LockedEntry(WriteRequest request)
+    {
+        var lookup = _locks.GetAlternateLookup<ReadOnlySpan<byte>>();
+        var entries = new WriteBatchFormat.Reader(request.Payload);
+        while (entries.TryRead(out _, out var storedKey, out _))
+            if (lookup.ContainsKey(storedKey)) return LockedError();
+        return null;
+    }
+
+    private static StorageException LockedError() => new(StorageError.Locked, "the key is locked by a transaction in progress");
 
     // Calls the transform while the found value's bytes are pinned.
     private ref struct TransformSink(IWriteTransform transform, System.Buffers.ArrayBufferWriter<byte> output) : IValueSink

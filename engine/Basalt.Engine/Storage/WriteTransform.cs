@@ -28,6 +28,25 @@ public interface IWriteTransform
     WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue);
 }
 
+// Key locks (docs/transactions.md): a transform may lock its key for an owner, or unlock it. While a key is locked, every
+// other write of it (a plain write, a batch entry, a transform of another owner) fails with StorageError.Locked and
+// writes nothing; the owner's own transforms go through. The shard's writer holds the locks (no latch: the writer token
+// serializes everything that touches them), in memory: an owner that must survive a restart logs its own record of
+// the lock (a transaction's intent) and takes the lock again at open. LockChange is read after Apply, so a transform
+// decides on it with what it read (a failed condition takes no lock).
+public enum LockChange : byte
+{
+    None = 0,
+    Acquire = 1,
+    Release = 2,
+}
+
+public interface ILockingTransform : IWriteTransform
+{
+    long LockOwner { get; }
+    LockChange LockChange { get; }
+}
+
 // A transform whose write carries more entries, logged with the transformed key's own in one atomic batch: a table's
 // local secondary index entries, kept in step with the item. After Apply decides Put or Delete, the shard's writer
 // appends SideWrites (when not null and not empty); after a decision of None they are ignored. Every side entry must

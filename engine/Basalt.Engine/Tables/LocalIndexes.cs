@@ -64,9 +64,9 @@ internal static class LocalIndexes
     // Adds to `side` what changing an item from oldItem to newItem (either empty: no item) does to the table's index
     // entries: each old entry whose key changes or goes away is deleted, each new entry is put. Runs on the shard's
     // writer (ItemTransform.Apply), so it validates as Validate does and throws ValidationException.
-    public static void Maintain(WriteBatch side, TableDefinition table, ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem, ItemWriter writer)
+    public static void Maintain(WriteBatch side, TableDefinition table, ReadOnlySpan<byte> oldItem, ReadOnlySpan<byte> newItem, ItemWriter writer, bool clear = true)
     {
-        side.Clear();
+        if (clear) side.Clear();
         var any = newItem.IsEmpty ? oldItem : newItem;
         if (!newItem.IsEmpty) Validate(table, newItem);
         if (table.LocalIndexes.Count == 0 || any.IsEmpty) return;

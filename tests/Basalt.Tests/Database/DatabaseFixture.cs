@@ -30,6 +30,22 @@ public sealed class DatabaseFixture : IDisposable
         Db = BasaltDatabase.Open(_engine, Options);
     }
 
+    // Power loss: what was not synced is gone; the old database and engine are abandoned as a dead process leaves
+    // them (their threads find their files gone), and new ones open on what survived.
+    public void CrashAndReopen(Durability durability = Durability.Sync)
+    {
+        Crash();
+        ReopenAfterCrash(durability);
+    }
+
+    public void Crash() => _engines.Crash();
+
+    public void ReopenAfterCrash(Durability durability = Durability.Sync)
+    {
+        _engine = _engines.Open(durability, 2);
+        Db = BasaltDatabase.Open(_engine, Options);
+    }
+
     public void Dispose()
     {
         Db.Dispose();
