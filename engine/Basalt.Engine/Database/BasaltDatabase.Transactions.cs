@@ -18,6 +18,9 @@ namespace Basalt.Engine.Database;
 //                        [kind u8: 0 PUT, 1 DELETE, 2 CHECK][image: the new item, for PUT]
 //   transaction := vpartition: the home partition of shard 0; routing [0xFFFFFFFC]; rest [transaction id u64 BE];
 //                  value [format u8 = 1]: the transaction committed (written at the commit point, deleted after)
+//   token       := vpartition: the home partition of shard 0; routing [0xFFFFFFFB]; rest [ClientRequestToken UTF-8];
+//                  value [format u8 = 1][committed at: i64 LE, Unix ms][SHA-256 of the request's actions: 32 bytes]
+//                  written in the commit point's batch, so a token is recorded exactly when its transaction commits
 // Reserved routing parts: table ids stop below them (ChangeLog takes 0xFFFFFFFF).
 public sealed partial class BasaltDatabase
 {
@@ -26,6 +29,12 @@ public sealed partial class BasaltDatabase
     public const string TransactDuplicateItemMessage = "Transaction request cannot include multiple operations on one item";
     internal static readonly byte[] IntentRouting = [0xFF, 0xFF, 0xFF, 0xFD];
     internal static readonly byte[] TransactionRouting = [0xFF, 0xFF, 0xFF, 0xFC];
+    internal static readonly byte[] TokenRouting = [0xFF, 0xFF, 0xFF, 0xFB];
+    public const int ClientRequestTokenLengthMax = 36;
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(10);
+    public const string IdempotentMismatchMessage = "The request uses the same client token as a previous, but non-identical request.";
+    public const string TransactionInProgressMessage = "The transaction with the given request token is already in progress.";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _tokensInFlight = new(StringComparer.Ordinal);
     private const byte IntentPut = 0, IntentDelete = 1, IntentCheck = 2;
 
     // For crash tests: awaited after every prepare succeeded (-2), after the commit point (-1), and after each item's
@@ -47,7 +56,62 @@ public sealed partial class BasaltDatabase
     {
         ArgumentNullException.ThrowIfNull(request);
         var capacity = CapacityMode(request.ReturnConsumedCapacity);
+        if (request.ClientRequestToken is { } token && (token.Length is < 1 or > ClientRequestTokenLengthMax))
+            throw new ValidationException($"1 validation error detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length {(token.Length < 1 ? "greater than or equal to 1" : $"less than or equal to {ClientRequestTokenLengthMax}")}");
         var actions = ParseWrites(request);
+        if (request.ClientRequestToken is not { } clientToken) return await TransactWriteAsync(request, actions, capacity, null, null).ConfigureAwait(false);
+        // Idempotency: a token seen within 10 minutes answers as its first call did, without writing again.
+        var hash = RequestHash(request, actions);
+        if (!_tokensInFlight.TryAdd(clientToken, 0)) throw new TransactionInProgressException(TransactionInProgressMessage);
+        try
+        {
+            var tokenKey = System.Text.Encoding.UTF8.GetBytes(clientToken);
+            using (var it = _engine.Iterate(_engine.HomeVPartition(0), TokenRouting, tokenKey, Successor(tokenKey)))
+            {
+                if (it.MoveNext() && it.Value.Length == 41
+                    && DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(it.Value[1..])) > _options.Clock() - TokenLifetime)
+                {
+                    if (!it.Value[9..].SequenceEqual(hash)) throw new IdempotentParameterMismatchException(IdempotentMismatchMessage);
+                    return new TransactWriteItemsResponse(capacity == ReturnConsumedCapacity.None ? null
+                        : actions.GroupBy(a => a.Table.Name, StringComparer.Ordinal).Select(g => CapacityUnits.Report(capacity, g.Key, 0, isWrite: true)!).ToList());
+                }
+            }
+            return await TransactWriteAsync(request, actions, capacity, tokenKey, hash).ConfigureAwait(false);
+        }
+        finally
+        {
+            _tokensInFlight.TryRemove(clientToken, out _);
+        }
+    }
+
+    // The request's actions as DynamoDB compares two calls with one token: a SHA-256 over every action's kind, table,
+    // key, item and expressions (with their names and values).
+    private static byte[] RequestHash(TransactWriteItemsRequest request, List<TransactAction> actions)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (entry, action) in request.TransactItems!.Zip(actions))
+        {
+            text.Append(action.Table.Name).Append('|').Append(Convert.ToHexString(action.Routing)).Append('|').Append(Convert.ToHexString(action.Rest)).Append('|');
+            (string Kind, string? Condition, string? Update, Dictionary<string, string>? Names, Dictionary<string, AttributeValue>? Values, Dictionary<string, AttributeValue>? Item) parts =
+                entry.Put is { } p ? ("put", p.ConditionExpression, null, p.ExpressionAttributeNames, p.ExpressionAttributeValues, p.Item)
+                : entry.Update is { } u ? ("update", u.ConditionExpression, u.UpdateExpression, u.ExpressionAttributeNames, u.ExpressionAttributeValues, null)
+                : entry.Delete is { } d ? ("delete", d.ConditionExpression, null, d.ExpressionAttributeNames, d.ExpressionAttributeValues, null)
+                : ("check", entry.ConditionCheck!.ConditionExpression, null, entry.ConditionCheck.ExpressionAttributeNames, entry.ConditionCheck.ExpressionAttributeValues, null);
+            var (kind, condition, update, names, values, item) = parts;
+            text.Append(kind).Append('|').Append(condition).Append('|').Append(update).Append('|');
+            if (names is not null) foreach (var (k, v) in names.OrderBy(n => n.Key, StringComparer.Ordinal)) text.Append(k).Append('=').Append(v).Append(';');
+            text.Append('|');
+            if (values is not null) foreach (var (k, v) in values.OrderBy(n => n.Key, StringComparer.Ordinal)) text.Append(k).Append('=').Append(v).Append(';');
+            text.Append('|');
+            if (item is not null) text.Append(Convert.ToHexString(ItemCodec.Encode(item)));
+            text.Append('\n');
+        }
+        return SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    private async Task<TransactWriteItemsResponse> TransactWriteAsync(TransactWriteItemsRequest request, List<TransactAction> actions,
+        ReturnConsumedCapacity capacity, byte[]? tokenKey, byte[]? requestHash)
+    {
         long txn = NewTransactionId();
 
         // Prepare: every action at once, each on its item's shard.
@@ -79,6 +143,14 @@ public sealed partial class BasaltDatabase
         using (var record = new WriteBatch())
         {
             record.Put(_engine.HomeVPartition(0), TransactionRouting, TransactionKey(txn), [1]);
+            if (tokenKey is not null)
+            {
+                var tokenValue = new byte[41];
+                tokenValue[0] = 1;
+                BinaryPrimitives.WriteInt64LittleEndian(tokenValue.AsSpan(1), _options.Clock().ToUnixTimeMilliseconds());
+                requestHash!.CopyTo(tokenValue, 9);
+                record.Put(_engine.HomeVPartition(0), TokenRouting, tokenKey, tokenValue);
+            }
             await _engine.WriteAsync(record).ConfigureAwait(false);
         }
         if (TransactionStepHook is { } hook)

@@ -70,5 +70,8 @@ public sealed record CancellationReason(string Code, string? Message = null, Dic
     public static readonly CancellationReason None = new("None");
 }
 
+// A TransactWriteItems whose ClientRequestToken is the one of a call still in progress.
+public sealed class TransactionInProgressException(string message) : DynamoDbException("TransactionInProgressException", message);
+
 // The same ClientRequestToken with other parameters within its 10 minutes.
 public sealed class IdempotentParameterMismatchException(string message) : DynamoDbException("IdempotentParameterMismatchException", message);

@@ -289,4 +289,37 @@ public class TransactionTests
         await fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [Transfer("bank", "acct0", -1, true), Transfer("bank", "acct1", 1, false)] });
         Assert.Equal(applied ? 59 : 99, await Balance(fx, "bank", "acct0"));
     }
+
+    [Fact]
+    public async Task A_retry_with_the_same_ClientRequestToken_writes_once_and_other_parameters_are_refused()
+    {
+        using var fx = new DatabaseFixture(Durability.Sync);
+        await fx.Db.CreateTableAsync(Accounts("bank"));
+        for (int i = 0; i < 2; i++) await fx.Db.PutItemAsync(new PutItemRequest { TableName = "bank", Item = Item(("id", S($"acct{i}")), ("balance", N("100"))) });
+        TransactWriteItemsRequest Request(int amount) => new()
+        {
+            ClientRequestToken = "transfer-0001",
+            TransactItems = [Transfer("bank", "acct0", -amount, checkFunds: true), Transfer("bank", "acct1", amount, false)],
+        };
+        await fx.Db.TransactWriteItemsAsync(Request(10));
+        await fx.Db.TransactWriteItemsAsync(Request(10)); // the retry: answered, not applied again
+        Assert.Equal(90, await Balance(fx, "bank", "acct0"));
+        Assert.Equal(110, await Balance(fx, "bank", "acct1"));
+        var mismatch = await Assert.ThrowsAsync<IdempotentParameterMismatchException>(() => fx.Db.TransactWriteItemsAsync(Request(20)));
+        Assert.Equal(BasaltDatabase.IdempotentMismatchMessage, mismatch.Message);
+        // the token survives a restart (it is written with the commit point)
+        fx.Reopen();
+        await fx.Db.TransactWriteItemsAsync(Request(10));
+        Assert.Equal(90, await Balance(fx, "bank", "acct0"));
+        // another token is another transaction; a token longer than 36 characters is refused
+        var other = Request(10);
+        other.ClientRequestToken = "transfer-0002";
+        await fx.Db.TransactWriteItemsAsync(other);
+        Assert.Equal(80, await Balance(fx, "bank", "acct0"));
+        other.ClientRequestToken = new string('t', 37);
+        await Assert.ThrowsAsync<ValidationException>(() => fx.Db.TransactWriteItemsAsync(other));
+        other.ClientRequestToken = new string('t', 36);
+        await fx.Db.TransactWriteItemsAsync(other);
+        Assert.Equal(70, await Balance(fx, "bank", "acct0"));
+    }
 }
