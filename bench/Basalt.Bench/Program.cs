@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(Probe.WriteProbe.Create());
         root.Subcommands.Add(Load.LoadBench.Create());
         root.Subcommands.Add(Load.IndexLagBench.Create());
+        root.Subcommands.Add(Load.TransactionBench.Create());
         return root.Parse(args).Invoke();
     }
 
