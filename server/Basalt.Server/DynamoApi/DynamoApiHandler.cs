@@ -29,8 +29,10 @@ namespace Basalt.Server.DynamoApi;
 //   suites read as "not supported".
 // Error bodies: `{"__type": "<namespace>#<Type>", "message": "..."}`, ValidationException in
 // com.amazon.coral.validate, the service's own errors in com.amazonaws.dynamodb.v20120810, the protocol's in
-// com.amazon.coral.service. Signatures are not checked (as DynamoDB Local by default) unless the server runs with
-// --auth: then SigV4Verifier checks them, and the tables the body names, once the operation is known (Auth/).
+// com.amazon.coral.service; TransactionCanceledException adds its CancellationReasons and spells its message
+// "Message" (ResponseWriter.TransactionCanceled). Signatures are not checked (as DynamoDB Local by default) unless
+// the server runs with --auth: then SigV4Verifier checks them, and the tables the body names, once the operation is
+// known (Auth/).
 //
 // Not yet here (docs/compatibility.md): the direct wire-to-item-encoding path for GetItem and PutItem (requests go
 // through the embedded API's managed request types).
@@ -151,8 +153,8 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
 
     internal static bool IsImplemented(string operation) => operation is "CreateTable" or "DescribeTable" or "ListTables"
         or "UpdateTable" or "DeleteTable" or "PutItem" or "GetItem" or "DeleteItem" or "UpdateItem" or "Query" or "Scan"
-        or "BatchGetItem" or "BatchWriteItem" or "TagResource" or "UntagResource" or "ListTagsOfResource" or "DescribeLimits"
-        or "DescribeEndpoints";
+        or "BatchGetItem" or "BatchWriteItem" or "TransactWriteItems" or "TransactGetItems" or "TagResource" or "UntagResource"
+        or "ListTagsOfResource" or "DescribeLimits" or "DescribeEndpoints";
 
     private async ValueTask RunAsync(string operation, ReadOnlyMemory<byte> body, Utf8JsonWriter json, HttpRequest http)
     {
@@ -199,6 +201,12 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
             case "BatchWriteItem":
                 ResponseWriter.BatchWriteItem(json, await database.BatchWriteItemAsync(RequestReader.BatchWriteItem(body.Span)));
                 break;
+            case "TransactWriteItems":
+                ResponseWriter.TransactWriteItems(json, await database.TransactWriteItemsAsync(RequestReader.TransactWriteItems(body.Span)));
+                break;
+            case "TransactGetItems":
+                ResponseWriter.TransactGetItems(json, await database.TransactGetItemsAsync(RequestReader.TransactGetItems(body.Span)));
+                break;
             case "CreateTable":
                 ResponseWriter.CreateTable(json, await database.CreateTableAsync(RequestReader.CreateTable(body.Span)));
                 break;
@@ -235,57 +243,61 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
         }
     }
 
-    // DynamoDB's error for each exception the engine and the codec throw. Anything else is a bug or an operating
-    // failure: HTTP 500 InternalServerError (logged), never a dropped connection.
+    // DynamoDB's error for each exception the engine and the codec throw (WriteError). Anything else is a bug or an
+    // operating failure: HTTP 500 InternalServerError, logged, never a dropped connection.
     private async Task WriteExceptionAsync(HttpResponse response, string operation, Exception e)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        (int Status, string Type) error;
+        using (var json = new Utf8JsonWriter(output, WriterOptions)) error = WriteError(json, e);
+        if (error.Status == 500)
+        {
+            if (e is StorageException storage) logger.LogError(storage, "{Operation} failed in storage: {Error}", operation, storage.Error);
+            else logger.LogError(e, "{Operation} failed", operation);
+        }
+        ApiMetrics.SetError(response.HttpContext, error.Type);
+        await WriteBodyAsync(response, error.Status, output.WrittenMemory);
+    }
+
+    // The body of DynamoDB's answer to an exception, into `json`; returns its HTTP status and __type.
+    internal static (int Status, string Type) WriteError(Utf8JsonWriter json, Exception e)
     {
         switch (e)
         {
             case ValidationException or ItemValidationException or ExpressionException:
-                await WriteErrorAsync(response, 400, ValidationType, e.Message);
-                return;
+                return Body(json, 400, ValidationType, e.Message);
             case AccessDeniedException denied: // DynamoDB sends it in the protocol's namespace, not the service's
                 // Lowercase "message" here, as recorded for the tag operations' cross-account refusal; the IAM
                 // refusals of --auth spell it "Message" (Auth/AuthRefusal.cs): two layers of DynamoDB, two spellings.
-                await WriteErrorAsync(response, 400, "com.amazon.coral.service#AccessDeniedException", denied.Message);
-                return;
+                return Body(json, 400, "com.amazon.coral.service#AccessDeniedException", denied.Message);
             case ConditionalCheckFailedException failed:
-                await WriteErrorAsync(response, 400, ServicePrefix + failed.ErrorType, failed.Message, failed.Item);
-                return;
-            case DynamoDbException dynamo:
-                await WriteErrorAsync(response, 400, ServicePrefix + dynamo.ErrorType, dynamo.Message);
-                return;
+                return Body(json, 400, ServicePrefix + failed.ErrorType, failed.Message, failed.Item);
+            case TransactionCanceledException canceled: // with its CancellationReasons
+                ResponseWriter.TransactionCanceled(json, ServicePrefix + canceled.ErrorType, canceled);
+                return (400, ServicePrefix + canceled.ErrorType);
+            case DynamoDbException dynamo: // TransactionConflictException, IdempotentParameterMismatchException, ...
+                return Body(json, 400, ServicePrefix + dynamo.ErrorType, dynamo.Message);
             case SerializationException serialization:
-                await WriteErrorAsync(response, 400, SerializationType, serialization.Message);
-                return;
+                return Body(json, 400, SerializationType, serialization.Message);
             case StorageException storage:
-                logger.LogError(storage, "{Operation} failed in storage: {Error}", operation, storage.Error);
-                await WriteErrorAsync(response, 500, ServicePrefix + "InternalServerError", $"Internal server error: {storage.Message}");
-                return;
+                return Body(json, 500, ServicePrefix + "InternalServerError", $"Internal server error: {storage.Message}");
             default:
-                logger.LogError(e, "{Operation} failed", operation);
-                await WriteErrorAsync(response, 500, ServicePrefix + "InternalServerError", "Internal server error");
-                return;
+                return Body(json, 500, ServicePrefix + "InternalServerError", "Internal server error");
+        }
+
+        static (int, string) Body(Utf8JsonWriter json, int status, string type, string message,
+            IReadOnlyDictionary<string, AttributeValue>? item = null)
+        {
+            ResponseWriter.Error(json, type, message, item);
+            return (status, type);
         }
     }
 
-    private static Task WriteErrorAsync(HttpResponse response, int status, string type, string? message,
-        IReadOnlyDictionary<string, AttributeValue>? item = null)
+    private static Task WriteErrorAsync(HttpResponse response, int status, string type, string? message)
     {
         ApiMetrics.SetError(response.HttpContext, type);
         var output = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(output, WriterOptions))
-        {
-            json.WriteStartObject();
-            json.WriteString("__type", type);
-            if (message is not null) json.WriteString("message", message);
-            if (item is not null)
-            {
-                json.WritePropertyName("Item");
-                AttributeValueJson.WriteItem(json, item);
-            }
-            json.WriteEndObject();
-        }
+        using (var json = new Utf8JsonWriter(output, WriterOptions)) ResponseWriter.Error(json, type, message);
         return WriteBodyAsync(response, status, output.WrittenMemory);
     }
 

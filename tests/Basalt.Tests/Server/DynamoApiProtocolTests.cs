@@ -40,7 +40,7 @@ public class DynamoApiProtocolTests
     }
 
     [Theory]
-    [InlineData("DynamoDB_20120810.TransactWriteItems")] // a DynamoDB operation not implemented yet
+    [InlineData("DynamoDB_20120810.ExecuteStatement")] // a DynamoDB operation not implemented yet
     [InlineData("DynamoDB_20120810.NoSuchThing")]
     [InlineData("DynamoDB_20990101.ListTables")]
     [InlineData("ListTables")]

@@ -118,7 +118,7 @@ public class MetricsTests
         var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() =>
             fx.Client.GetItemAsync(new GetItemRequest { TableName = "Nope", Key = Key("k1") }));
         // an operation Basalt does not implement, and a target that is no operation: both the "unknown" series
-        using (var raw = ServerFixture.JsonRequest("DynamoDB_20120810.TransactWriteItems", "{}"))
+        using (var raw = ServerFixture.JsonRequest("DynamoDB_20120810.ExecuteStatement", "{}"))
         {
             Assert.Equal(HttpStatusCode.BadRequest, (await fx.Http.SendAsync(raw)).StatusCode);
         }
@@ -322,7 +322,8 @@ public class MetricsTests
     [Theory]
     [InlineData("DynamoDB_20120810.GetItem", "GetItem")]
     [InlineData("DynamoDB_20111205.PutItem", "PutItem")]
-    [InlineData("DynamoDB_20120810.TransactWriteItems", "unknown")]   // DynamoDB's, not implemented
+    [InlineData("DynamoDB_20120810.ExecuteStatement", "unknown")]     // DynamoDB's, not implemented
+    [InlineData("DynamoDB_20120810.TransactWriteItems", "TransactWriteItems")]
     [InlineData("DynamoDB_20120810.NoSuchThing", "unknown")]
     [InlineData("DynamoDBStreams_20120810.GetRecords", "unknown")]
     [InlineData("GetItem", "unknown")]
