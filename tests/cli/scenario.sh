@@ -90,5 +90,46 @@ PY
 )
 check boto3 "75 ['x', 'y'] 1 30" "$out"
 
+# Secondary indexes and transactions through boto3's client API: a table with a local and a global index, a
+# transfer as TransactWriteItems, a cancelled one with its reasons, TransactGetItems, and queries of both indexes
+# (the global one polled: it is eventually consistent).
+out=$($PY - "$endpoint" <<'PY'
+import sys, time, boto3
+c = boto3.client('dynamodb', endpoint_url=sys.argv[1])
+c.create_table(TableName='Accounts', BillingMode='PAY_PER_REQUEST',
+    KeySchema=[{'AttributeName': 'owner', 'KeyType': 'HASH'}, {'AttributeName': 'id', 'KeyType': 'RANGE'}],
+    AttributeDefinitions=[{'AttributeName': a, 'AttributeType': 'S'} for a in ('owner', 'id', 'kind', 'branch')],
+    LocalSecondaryIndexes=[{'IndexName': 'by-kind', 'KeySchema': [{'AttributeName': 'owner', 'KeyType': 'HASH'}, {'AttributeName': 'kind', 'KeyType': 'RANGE'}],
+                            'Projection': {'ProjectionType': 'ALL'}}],
+    GlobalSecondaryIndexes=[{'IndexName': 'by-branch', 'KeySchema': [{'AttributeName': 'branch', 'KeyType': 'HASH'}],
+                             'Projection': {'ProjectionType': 'KEYS_ONLY'}}])
+for i, (kind, branch) in enumerate([('checking', 'north'), ('savings', 'north'), ('checking', 'south')]):
+    c.put_item(TableName='Accounts', Item={'owner': {'S': 'ada'}, 'id': {'S': f'a{i}'}, 'kind': {'S': kind}, 'branch': {'S': branch}, 'balance': {'N': '100'}})
+def move(src, dst, amount):
+    return [{'Update': {'TableName': 'Accounts', 'Key': {'owner': {'S': 'ada'}, 'id': {'S': src}}, 'UpdateExpression': 'ADD balance :d',
+                        'ConditionExpression': 'balance >= :n', 'ExpressionAttributeValues': {':d': {'N': str(-amount)}, ':n': {'N': str(amount)}}}},
+            {'Update': {'TableName': 'Accounts', 'Key': {'owner': {'S': 'ada'}, 'id': {'S': dst}}, 'UpdateExpression': 'ADD balance :d',
+                        'ExpressionAttributeValues': {':d': {'N': str(amount)}}}}]
+c.transact_write_items(TransactItems=move('a0', 'a1', 30), ClientRequestToken='t-1')
+try:
+    c.transact_write_items(TransactItems=move('a0', 'a1', 500))
+    reasons = 'not cancelled'
+except c.exceptions.TransactionCanceledException as e:
+    reasons = ','.join(r['Code'] for r in e.response['CancellationReasons'])
+got = c.transact_get_items(TransactItems=[{'Get': {'TableName': 'Accounts', 'Key': {'owner': {'S': 'ada'}, 'id': {'S': i}}}} for i in ('a0', 'a1')])
+balances = [r['Item']['balance']['N'] for r in got['Responses']]
+checking = c.query(TableName='Accounts', IndexName='by-kind', KeyConditionExpression='#o = :o AND kind = :k',
+                   ExpressionAttributeNames={'#o': 'owner'}, ExpressionAttributeValues={':o': {'S': 'ada'}, ':k': {'S': 'checking'}})['Count']
+north = 0
+for _ in range(100):
+    north = c.query(TableName='Accounts', IndexName='by-branch', KeyConditionExpression='branch = :b', ExpressionAttributeValues={':b': {'S': 'north'}})['Count']
+    if north == 2: break
+    time.sleep(0.05)
+c.delete_table(TableName='Accounts')
+print(balances, reasons, checking, north)
+PY
+)
+check boto3-indexes-transactions "['70', '130'] ConditionalCheckFailed,None 2 2" "$out"
+
 echo "cli-scenario: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
