@@ -45,7 +45,8 @@ public sealed partial class BasaltDatabase
         var item = Encode(writer, request.Item);
         // Without a condition, old item or capacity to report, a put is a plain write; else a read-modify-write
         // (the units consumed depend on the item it replaces).
-        if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None)
+        bool metrics = WantsMetrics(request.ReturnItemCollectionMetrics, table);
+        if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None && !metrics)
             return Complete(PutEncoded(table, item), static () => new PutItemResponse(null));
         ItemKeys.FromItem(table, item, out var partitionKey, out var sortKey);
         LocalIndexes.Validate(table, item);
@@ -57,9 +58,10 @@ public sealed partial class BasaltDatabase
             KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
             Capacity = capacity,
             TableName = table.Name,
+            MetricsKey = metrics ? ManagedPartitionKey(table, request.Item) : null,
         };
         return CompleteTransform(Transform(table, partitionKey, sortKey, transform), transform,
-            static t => new PutItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old), t.Consumed()));
+            static t => new PutItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old), t.Consumed(), t.Metrics()));
     }
 
     // The allocation-free put: the item is the one the writer last ended (ItemWriter validated it; numbers must be
@@ -156,7 +158,8 @@ public sealed partial class BasaltDatabase
             request.ConditionExpression, request.ExpressionAttributeNames, request.ExpressionAttributeValues);
         var expressions = ParsedExpressions.Prepare(names, values, condition, update: null, projection: null, keyNames: null);
         ItemKeys.FromManaged(table, request.Key, out var partitionKey, out var sortKey);
-        if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None)
+        bool metrics = WantsMetrics(request.ReturnItemCollectionMetrics, table);
+        if (expressions.Condition is null && !wantOld && capacity == ReturnConsumedCapacity.None && !metrics)
         {
             var write = WriteItem(table, partitionKey, sortKey, newItem: default, delete: true);
             return Complete(write, static () => new DeleteItemResponse(null));
@@ -169,9 +172,10 @@ public sealed partial class BasaltDatabase
             KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
             Capacity = capacity,
             TableName = table.Name,
+            MetricsKey = metrics ? ManagedPartitionKey(table, request.Key!) : null,
         };
         return CompleteTransform(Transform(table, partitionKey, sortKey, transform), transform,
-            static t => new DeleteItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old), t.Consumed()));
+            static t => new DeleteItemResponse(t.Old is null ? null : ItemCodec.Decode(t.Old), t.Consumed(), t.Metrics()));
     }
 
     // UpdateItem: an atomic read-modify-write of the item (see the file header). Creates the item from its key when
@@ -199,15 +203,16 @@ public sealed partial class BasaltDatabase
             KeepOldOnFailure = OldOnFailure(request.ReturnValuesOnConditionCheckFailure),
             Capacity = capacity,
             TableName = table.Name,
+            MetricsKey = WantsMetrics(request.ReturnItemCollectionMetrics, table) ? ManagedPartitionKey(table, request.Key!) : null,
         };
         var write = Transform(table, partitionKey, sortKey, transform);
         return returnValues switch
         {
-            ReturnValue.AllOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.Old), t.Consumed())),
-            ReturnValue.AllNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.New), t.Consumed())),
-            ReturnValue.UpdatedOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.Old), t.Consumed())),
-            ReturnValue.UpdatedNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.New), t.Consumed())),
-            _ => CompleteTransform(write, transform, static t => new UpdateItemResponse(null, t.Consumed())),
+            ReturnValue.AllOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.Old), t.Consumed(), t.Metrics())),
+            ReturnValue.AllNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Decode(t.New), t.Consumed(), t.Metrics())),
+            ReturnValue.UpdatedOld => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.Old), t.Consumed(), t.Metrics())),
+            ReturnValue.UpdatedNew => CompleteTransform(write, transform, static t => new UpdateItemResponse(Updated(t, t.New), t.Consumed(), t.Metrics())),
+            _ => CompleteTransform(write, transform, static t => new UpdateItemResponse(null, t.Consumed(), t.Metrics())),
         };
 
         static Dictionary<string, AttributeValue>? Decode(byte[]? item) => item is null ? null : ItemCodec.Decode(item);
@@ -220,6 +225,18 @@ public sealed partial class BasaltDatabase
             return projected.Count == 0 ? null : projected;
         }
     }
+
+    // ReturnItemCollectionMetrics SIZE on a table with local secondary indexes (other tables answer nothing, as DynamoDB's).
+    private static bool WantsMetrics(ReturnItemCollectionMetrics? mode, TableDefinition table)
+    {
+        if (mode is { } m && !Enum.IsDefined(m))
+            throw new ValidationException($"1 validation error detected: Value '{m}' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]");
+        return mode == ReturnItemCollectionMetrics.Size && table.LocalIndexes.Count > 0;
+    }
+
+    // The item collection's key of ItemCollectionMetrics: the partition key attribute as given.
+    private static Dictionary<string, AttributeValue> ManagedPartitionKey(TableDefinition table, Dictionary<string, AttributeValue> item) =>
+        new(StringComparer.Ordinal) { [table.PartitionKey.Name] = item[table.PartitionKey.Name] };
 
     private static ReturnConsumedCapacity CapacityMode(ReturnConsumedCapacity? mode)
     {
@@ -250,6 +267,7 @@ public sealed partial class BasaltDatabase
     {
         if (!table.HasIndexes) return ConflictAware(_engine.TransformAsync(routing, rest, transform));
         transform.IndexedTable = table;
+        transform.CollectionLimit = _options.ItemCollectionSizeLimitBytes;
         if (table.GlobalIndexes.Count == 0) return ConflictAware(_engine.TransformAsync(routing, rest, transform));
         transform.Log = _changeLog;
         transform.ItemVPartition = Shards.Partitioner.VirtualPartitionFor(routing);

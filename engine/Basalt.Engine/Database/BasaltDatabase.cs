@@ -187,6 +187,16 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         }).ConfigureAwait(false);
         await PurgeAsync(table.Id).ConfigureAwait(false);
         foreach (var index in table.Indexes) await PurgeAsync(index.Id).ConfigureAwait(false);
+        // The item collection size records of a table with local indexes (a crash before this leaves them: unreachable,
+        // as the table's id is never reused).
+        if (table.LocalIndexes.Count > 0)
+            await VisitPrefixAsync(LocalIndexes.CollectionPrefix(table.Id), (batch, vpartition, routing, rest, _) =>
+            {
+                batch.Delete(vpartition, routing, rest);
+                if (batch.Count < PurgeBatchEntries) return;
+                _engine.Write(batch);
+                batch.Clear();
+            }, flush: true, _closing.Token).ConfigureAwait(false);
         return new DeleteTableResponse(table.Describe(TableStatus.Deleting, _options));
     }
 
@@ -241,10 +251,16 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     // keys are spread over every virtual partition, so this reads every shard whole: fine for a control-plane call,
     // and the reason DeleteTable's purge cost grows with the whole data set, not the table (docs/database.md).
     // Returns false when `stop` ended it early.
-    private Task<bool> VisitTableKeysAsync(uint tableId, TableKeyVisitor visit, bool flush = false, CancellationToken stop = default) => Task.Factory.StartNew(() =>
+    private Task<bool> VisitTableKeysAsync(uint tableId, TableKeyVisitor visit, bool flush = false, CancellationToken stop = default)
     {
-        Span<byte> prefix = stackalloc byte[ItemKeys.TableIdBytes];
+        var prefix = new byte[ItemKeys.TableIdBytes];
         ItemKeys.WriteTablePrefix(tableId, prefix);
+        return VisitPrefixAsync(prefix, visit, flush, stop);
+    }
+
+    // The same for every key whose routing part starts with `prefix` (a table's item collection size records).
+    private Task<bool> VisitPrefixAsync(byte[] prefix, TableKeyVisitor visit, bool flush = false, CancellationToken stop = default) => Task.Factory.StartNew(() =>
+    {
         using var batch = new WriteBatch();
         for (int shard = 0; shard < _engine.ShardCount; shard++)
         {

@@ -8,4 +8,6 @@ public sealed class DatabaseOptions
     public string Region { get; init; } = "us-east-1";
     public string AccountId { get; init; } = "000000000000";
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
+    // The item collection size limit of tables with local secondary indexes: DynamoDB's 10 GB (a test sets less).
+    public long ItemCollectionSizeLimitBytes { get; init; } = 10L * 1024 * 1024 * 1024;
 }

@@ -70,6 +70,13 @@ public sealed record CancellationReason(string Code, string? Message = null, Dic
     public static readonly CancellationReason None = new("None");
 }
 
+// A write that would grow an item collection (a partition key's items and their local index entries) of a table with
+// local secondary indexes past 10 GB. Writes that shrink it still go through.
+public sealed class ItemCollectionSizeLimitExceededException(string message) : DynamoDbException("ItemCollectionSizeLimitExceededException", message)
+{
+    public const string DefaultMessage = "The total size of an item collection has exceeded the maximum limit of 10 gigabytes.";
+}
+
 // A TransactWriteItems whose ClientRequestToken is the one of a call still in progress.
 public sealed class TransactionInProgressException(string message) : DynamoDbException("TransactionInProgressException", message);
 

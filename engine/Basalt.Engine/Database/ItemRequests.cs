@@ -26,6 +26,7 @@ public enum ReturnValuesOnConditionCheckFailure : byte
 // ignores. Conditional writes and UpdateItem are atomic read-modify-writes (StorageEngine.TransformAsync).
 public sealed class PutItemRequest
 {
+    public ReturnItemCollectionMetrics? ReturnItemCollectionMetrics { get; set; }
     public string? TableName { get; set; }
     public Dictionary<string, AttributeValue>? Item { get; set; }
     public ReturnValue? ReturnValues { get; set; }
@@ -40,7 +41,8 @@ public sealed class PutItemRequest
 }
 
 // Attributes: the replaced item when ReturnValues is ALL_OLD and an item existed; null otherwise.
-public sealed record PutItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null);
+public sealed record PutItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null,
+    ItemCollectionMetrics? ItemCollectionMetrics = null);
 
 public sealed class GetItemRequest
 {
@@ -60,6 +62,7 @@ public sealed record GetItemResponse(Dictionary<string, AttributeValue>? Item, C
 
 public sealed class DeleteItemRequest
 {
+    public ReturnItemCollectionMetrics? ReturnItemCollectionMetrics { get; set; }
     public string? TableName { get; set; }
     public Dictionary<string, AttributeValue>? Key { get; set; }
     public ReturnValue? ReturnValues { get; set; }
@@ -73,12 +76,14 @@ public sealed class DeleteItemRequest
     public ConditionalOperator? ConditionalOperator { get; set; }
 }
 
-public sealed record DeleteItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null);
+public sealed record DeleteItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null,
+    ItemCollectionMetrics? ItemCollectionMetrics = null);
 
 // UpdateItem: applies UpdateExpression (none: the item is created with its key if absent, else left as it is)
 // when ConditionExpression holds, creating the item from its key when it does not exist.
 public sealed class UpdateItemRequest
 {
+    public ReturnItemCollectionMetrics? ReturnItemCollectionMetrics { get; set; }
     public string? TableName { get; set; }
     public Dictionary<string, AttributeValue>? Key { get; set; }
     public string? UpdateExpression { get; set; }
@@ -97,4 +102,17 @@ public sealed class UpdateItemRequest
 
 // Attributes per ReturnValues: ALL_OLD the old item, UPDATED_OLD / UPDATED_NEW the updated paths of the old / new
 // item, ALL_NEW the new item; null for NONE, or when there is nothing to return (no old item, no updated path).
-public sealed record UpdateItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null);
+public sealed record UpdateItemResponse(Dictionary<string, AttributeValue>? Attributes, ConsumedCapacity? ConsumedCapacity = null,
+    ItemCollectionMetrics? ItemCollectionMetrics = null);
+
+// ReturnItemCollectionMetrics: SIZE asks a write of a table with local secondary indexes for its item collection's
+// size. Other tables answer nothing, as DynamoDB's.
+public enum ReturnItemCollectionMetrics : byte
+{
+    None = 0,
+    Size = 1,
+}
+
+// The item collection of the partition key written, and its size as DynamoDB estimates it: a range of gigabytes
+// [lower, upper] (Basalt knows the size exactly; the range is the whole gigabytes around it).
+public sealed record ItemCollectionMetrics(Dictionary<string, AttributeValue> ItemCollectionKey, double[] SizeEstimateRangeGB);

@@ -17,7 +17,12 @@ namespace Basalt.Engine.Database;
 // A transaction's commit is one too (docs/transactions.md): it writes the prepared image (or keeps the item, for a
 // ConditionCheck), deletes the intent record (ExtraDelete) and releases the item's lock (LockOwner, LockChange).
 // Every other ItemTransform has LockOwner 0, so it is refused on a key that a transaction holds.
-internal sealed class ItemTransform : IWriteTransformWithSideWrites, ILockingTransform
+//
+// On a table with local secondary indexes it also keeps the item collection's size (the partition key's items and
+// their local index entries, DynamoDB's sizes): a record beside the items, read through the transform's context and
+// rewritten in the same atomic write (Tables/LocalIndexes.CollectionSize...). A write that would grow the collection
+// past the limit fails with ItemCollectionSizeLimitExceededException and writes nothing.
+internal sealed class ItemTransform : IWriteTransformWithSideWrites, ILockingTransform, IWriteTransformWithContext
 {
     public ConditionEvaluator? Condition;
     public UpdateEvaluator? Update;
@@ -41,6 +46,20 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites, ILockingTra
 
     public long LockOwner => Owner;
     public LockChange LockChange => Lock;
+
+    public long CollectionLimit = long.MaxValue;   // the database's ItemCollectionSizeLimitBytes, for tables with local indexes
+    public long CollectionSize = -1;               // after the write: its item collection's size (ReturnItemCollectionMetrics)
+    public Dictionary<string, AttributeValue>? MetricsKey;  // ReturnItemCollectionMetrics SIZE: the collection's key
+    public bool WantsContext => IndexedTable is { LocalIndexes.Count: > 0 };
+
+    // DynamoDB's estimate as a range of whole gigabytes around the collection's size.
+    public ItemCollectionMetrics? Metrics()
+    {
+        if (MetricsKey is null || CollectionSize < 0) return null;
+        double lower = Math.Floor(CollectionSize / (1024.0 * 1024 * 1024));
+        return new ItemCollectionMetrics(MetricsKey, [lower, lower + 1]);
+    }
+    public ITransformContext? Context { get; set; }
 
     public bool Failed;             // the condition was false: nothing was written
     public byte[]? Old;
@@ -97,6 +116,8 @@ internal sealed class ItemTransform : IWriteTransformWithSideWrites, ILockingTra
         _side = side;
         if (clear) side.Clear();
         Tables.LocalIndexes.Maintain(side, table, oldItem, newItem, t_indexWriter ??= new ItemWriter(), clear);
+        if (table.LocalIndexes.Count > 0 && Context is { } context)
+            CollectionSize = Tables.LocalIndexes.UpdateCollectionSize(side, table, context, oldItem, newItem, CollectionLimit, t_indexWriter ??= new ItemWriter());
         if (table.GlobalIndexes.Count == 0 || Log is null) return;
         var (vpartition, rest, shard) = Log.Reserve(ItemVPartition);
         side.Put(vpartition, Tables.ChangeLog.Routing, rest, Tables.ChangeLog.Encode(table.Id, WrittenAtUs, oldItem, newItem));

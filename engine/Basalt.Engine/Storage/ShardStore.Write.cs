@@ -375,8 +375,10 @@ internal sealed partial class ShardStore
             version.Release();
         }
         WriteDecision decision;
+        var contextual = transform is IWriteTransformWithContext { WantsContext: true } c ? c : null;
         try
         {
+            if (contextual is not null) contextual.Context = new TransformContext(this, version, _lastSeq);
             var sink = new TransformSink(transform, output);
             if (TryGet(version, _lastSeq, key, ref sink)) decision = sink.Decision;
             else
@@ -392,6 +394,7 @@ internal sealed partial class ShardStore
         }
         finally
         {
+            if (contextual is not null) contextual.Context = null;
             version.Release();
         }
         request.Transformed = true;
@@ -493,6 +496,26 @@ internal sealed partial class ShardStore
     }
 
     private static StorageException LockedError() => new(StorageError.Locked, "the key is locked by a transaction in progress");
+
+    // ITransformContext for one Apply: reads of the shard's keys as of the transform's own read point.
+    private sealed class TransformContext(ShardStore shard, Version version, ulong seq) : ITransformContext
+    {
+        public bool TryRead(int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, System.Buffers.IBufferWriter<byte> value)
+        {
+            if (shard._partitioner.ShardOf(WriteBatch.CheckVPartition(vpartition)) != shard._index)
+                throw new StorageException(StorageError.InvalidArgument, "a write transform may read only keys of its own shard");
+            WriteBatch.Validate(routing, rest, default);
+            var key = new byte[StoredKey.Length(routing.Length, rest.Length)];
+            StoredKey.Write(key, vpartition, routing, rest);
+            var sink = new CopyInto(value);
+            return TryGet(version, seq, key, ref sink);
+        }
+
+        private readonly struct CopyInto(System.Buffers.IBufferWriter<byte> destination) : IValueSink
+        {
+            public void OnValue(scoped ReadOnlySpan<byte> value) => System.Buffers.BuffersExtensions.Write(destination, value);
+        }
+    }
 
     // Calls the transform while the found value's bytes are pinned.
     private ref struct TransformSink(IWriteTransform transform, System.Buffers.ArrayBufferWriter<byte> output) : IValueSink

@@ -34,6 +34,23 @@ public interface IWriteTransform
 // serializes everything that touches them), in memory: an owner that must survive a restart logs its own record of
 // the lock (a transaction's intent) and takes the lock again at open. LockChange is read after Apply, so a transform
 // decides on it with what it read (a failed condition takes no lock).
+// What a transform may read besides its own key, during Apply only: other keys of its shard, as of the same point
+// (every write the shard has logged before). A record kept beside an item, such as its item collection's size,
+// is read and rewritten (as a side write) in the same atomic step as the item.
+public interface ITransformContext
+{
+    // The value of a key of the transform's shard (a placed key: its virtual partition given), into `value`; false when
+    // absent. A key of another shard is an InvalidArgument StorageException.
+    bool TryRead(int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, IBufferWriter<byte> value);
+}
+
+// A transform that reads other keys: when it wants to, the writer sets Context before Apply and clears it after.
+public interface IWriteTransformWithContext : IWriteTransform
+{
+    bool WantsContext { get; }
+    ITransformContext? Context { get; set; }
+}
+
 public enum LockChange : byte
 {
     None = 0,

@@ -163,6 +163,60 @@ internal static class LocalIndexes
         return (Partitioner.VirtualPartitionFor(tableRouting), routing, rest);
     }
 
+    // The item collection size record of a table with local indexes: beside the collection's items (their virtual
+    // partition), under routing [0xFFFFFFFA][table id][partition key], empty rest; value [format u8 = 1][bytes i64 LE].
+    private static readonly byte[] CollectionMarker = [0xFF, 0xFF, 0xFF, 0xFA];
+
+    // The routing prefix of a table's item collection size records.
+    public static byte[] CollectionPrefix(uint tableId)
+    {
+        var prefix = new byte[CollectionMarker.Length + ItemKeys.TableIdBytes];
+        CollectionMarker.CopyTo(prefix, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(CollectionMarker.Length), tableId);
+        return prefix;
+    }
+
+    // What the write of oldItem -> newItem does to its item collection's size (the items' DynamoDB sizes and their
+    // local index entries'), read through the transform's context and rewritten as a side write. Throws
+    // ItemCollectionSizeLimitExceededException when the write grows the collection past `limit`. Returns the new size.
+    public static long UpdateCollectionSize(WriteBatch side, TableDefinition table, ITransformContext context, ReadOnlySpan<byte> oldItem,
+        ReadOnlySpan<byte> newItem, long limit, ItemWriter writer)
+    {
+        var any = newItem.IsEmpty ? oldItem : newItem;
+        if (any.IsEmpty) return 0;
+        long delta = Size(table, newItem, writer) - Size(table, oldItem, writer);
+        ItemKeys.FromItem(table, any, out var partitionKey, out _);
+        var tableRouting = new byte[ItemKeys.RoutingLength(partitionKey)];
+        ItemKeys.WriteRouting(table.Id, partitionKey, tableRouting);
+        int vpartition = Partitioner.VirtualPartitionFor(tableRouting);
+        var routing = new byte[CollectionMarker.Length + tableRouting.Length];
+        CollectionMarker.CopyTo(routing, 0);
+        tableRouting.CopyTo(routing, CollectionMarker.Length);
+        var current = new System.Buffers.ArrayBufferWriter<byte>(9);
+        long size = context.TryRead(vpartition, routing, default, current) && current.WrittenCount == 9 && current.WrittenSpan[0] == 1
+            ? BinaryPrimitives.ReadInt64LittleEndian(current.WrittenSpan[1..]) : 0;
+        long updated = Math.Max(0, size + delta);
+        if (delta > 0 && updated > limit) throw new ItemCollectionSizeLimitExceededException(ItemCollectionSizeLimitExceededException.DefaultMessage);
+        if (delta != 0)
+        {
+            var value = new byte[9];
+            value[0] = 1;
+            BinaryPrimitives.WriteInt64LittleEndian(value.AsSpan(1), updated);
+            side.Put(vpartition, routing, default, value);
+        }
+        return updated;
+
+        // An item's share of its collection: its own size and its local index entries'.
+        static long Size(TableDefinition table, ReadOnlySpan<byte> item, ItemWriter writer)
+        {
+            if (item.IsEmpty) return 0;
+            long bytes = ItemSize.Of(item);
+            foreach (var index in table.LocalIndexes)
+                if (new ItemReader(item).Contains(index.SortKey!.Utf8Name)) bytes += ItemSize.Of(Project(table, index, item, writer));
+            return bytes;
+        }
+    }
+
     // The virtual partition and routing part of a partition key's entries in an index (Query reads them).
     public static (int VPartition, byte[] Routing) Collection(TableDefinition table, IndexDefinition index, byte[] partitionKeyBytes)
     {

@@ -3,8 +3,8 @@ using Basalt.Engine.Model;
 
 namespace Basalt.Server.DynamoApi;
 
-// PutItem, GetItem, DeleteItem, UpdateItem. ReturnItemCollectionMetrics is checked against its value set and then
-// dropped: DynamoDB returns ItemCollectionMetrics only for tables with local secondary indexes (none yet). The members
+// PutItem, GetItem, DeleteItem, UpdateItem. ReturnItemCollectionMetrics is passed on (DynamoDB returns
+// ItemCollectionMetrics only for tables with local secondary indexes, and so does the engine). The members
 // the three writes share with TransactWriteItems' actions are read by ConditionalWrite, below.
 internal static partial class RequestReader
 {
@@ -19,7 +19,7 @@ internal static partial class RequestReader
             else if (r.Is("ReturnConsumedCapacity"u8)) request.ReturnConsumedCapacity = r.Enum(WireEnums.ReturnConsumedCapacity, "returnConsumedCapacity");
             else if (r.Is("Expected"u8)) request.Expected = Expected(ref r);
             else if (r.Is("ConditionalOperator"u8)) request.ConditionalOperator = r.Enum(WireEnums.ConditionalOperator, "conditionalOperator");
-            else if (r.Is("ReturnItemCollectionMetrics"u8)) r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
+            else if (r.Is("ReturnItemCollectionMetrics"u8)) request.ReturnItemCollectionMetrics = r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
             else r.Skip();
         }
         (request.TableName, request.Item, request.ConditionExpression) = (write.TableName, write.Target, write.ConditionExpression);
@@ -56,7 +56,7 @@ internal static partial class RequestReader
             else if (r.Is("ReturnConsumedCapacity"u8)) request.ReturnConsumedCapacity = r.Enum(WireEnums.ReturnConsumedCapacity, "returnConsumedCapacity");
             else if (r.Is("Expected"u8)) request.Expected = Expected(ref r);
             else if (r.Is("ConditionalOperator"u8)) request.ConditionalOperator = r.Enum(WireEnums.ConditionalOperator, "conditionalOperator");
-            else if (r.Is("ReturnItemCollectionMetrics"u8)) r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
+            else if (r.Is("ReturnItemCollectionMetrics"u8)) request.ReturnItemCollectionMetrics = r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
             else r.Skip();
         }
         (request.TableName, request.Key, request.ConditionExpression) = (write.TableName, write.Target, write.ConditionExpression);
@@ -77,7 +77,7 @@ internal static partial class RequestReader
             else if (r.Is("Expected"u8)) request.Expected = Expected(ref r);
             else if (r.Is("ConditionalOperator"u8)) request.ConditionalOperator = r.Enum(WireEnums.ConditionalOperator, "conditionalOperator");
             else if (r.Is("AttributeUpdates"u8)) request.AttributeUpdates = AttributeUpdates(ref r);
-            else if (r.Is("ReturnItemCollectionMetrics"u8)) r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
+            else if (r.Is("ReturnItemCollectionMetrics"u8)) request.ReturnItemCollectionMetrics = r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
             else r.Skip();
         }
         (request.TableName, request.Key, request.UpdateExpression) = (write.TableName, write.Target, write.UpdateExpression);

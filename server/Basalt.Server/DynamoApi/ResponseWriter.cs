@@ -187,7 +187,7 @@ internal static partial class ResponseWriter
 
     // ---- item operations ----
 
-    public static void PutItem(Utf8JsonWriter w, PutItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity);
+    public static void PutItem(Utf8JsonWriter w, PutItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity, r.ItemCollectionMetrics);
 
     public static void GetItem(Utf8JsonWriter w, GetItemResponse r)
     {
@@ -201,11 +201,12 @@ internal static partial class ResponseWriter
         w.WriteEndObject();
     }
 
-    public static void DeleteItem(Utf8JsonWriter w, DeleteItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity);
+    public static void DeleteItem(Utf8JsonWriter w, DeleteItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity, r.ItemCollectionMetrics);
 
-    public static void UpdateItem(Utf8JsonWriter w, UpdateItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity);
+    public static void UpdateItem(Utf8JsonWriter w, UpdateItemResponse r) => WriteAttributes(w, r.Attributes, r.ConsumedCapacity, r.ItemCollectionMetrics);
 
-    private static void WriteAttributes(Utf8JsonWriter w, Dictionary<string, AttributeValue>? attributes, ConsumedCapacity? consumed)
+    private static void WriteAttributes(Utf8JsonWriter w, Dictionary<string, AttributeValue>? attributes, ConsumedCapacity? consumed,
+        ItemCollectionMetrics? metrics = null)
     {
         w.WriteStartObject();
         if (attributes is not null)
@@ -214,6 +215,17 @@ internal static partial class ResponseWriter
             AttributeValueJson.WriteItem(w, attributes);
         }
         if (consumed is not null) WriteConsumedCapacity(w, consumed);
+        if (metrics is not null)
+        {
+            // {"ItemCollectionKey": {<partition key>}, "SizeEstimateRangeGB": [lower, upper]}
+            w.WriteStartObject("ItemCollectionMetrics"u8);
+            w.WritePropertyName("ItemCollectionKey"u8);
+            AttributeValueJson.WriteItem(w, metrics.ItemCollectionKey);
+            w.WriteStartArray("SizeEstimateRangeGB"u8);
+            foreach (double gb in metrics.SizeEstimateRangeGB) w.WriteNumberValue(gb);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

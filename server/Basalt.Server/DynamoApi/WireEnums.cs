@@ -32,15 +32,6 @@ internal sealed class WireEnum<T> where T : struct, Enum
     public T Value(int index) => _values[index];
 }
 
-// ReturnItemCollectionMetrics is validated (its value set is DynamoDB's) and then ignored: DynamoDB returns
-// ItemCollectionMetrics only for tables with local secondary indexes, and the engine's write responses do not carry
-// them yet.
-internal enum ItemCollectionMetrics : byte
-{
-    None = 0,
-    Size = 1,
-}
-
 internal static class WireEnums
 {
     public static readonly WireEnum<ReturnValue> ReturnValues = new(
@@ -51,8 +42,8 @@ internal static class WireEnums
         ("INDEXES", Engine.Database.ReturnConsumedCapacity.Indexes), ("TOTAL", Engine.Database.ReturnConsumedCapacity.Total),
         ("NONE", Engine.Database.ReturnConsumedCapacity.None));
 
-    public static readonly WireEnum<ItemCollectionMetrics> ReturnItemCollectionMetrics = new(
-        ("SIZE", ItemCollectionMetrics.Size), ("NONE", ItemCollectionMetrics.None));
+    public static readonly WireEnum<Basalt.Engine.Database.ReturnItemCollectionMetrics> ReturnItemCollectionMetrics = new(
+        ("SIZE", Basalt.Engine.Database.ReturnItemCollectionMetrics.Size), ("NONE", Basalt.Engine.Database.ReturnItemCollectionMetrics.None));
 
     // Not in dynalite (the member is from 2023); the order is the API reference's. Not verified against DynamoDB.
     public static readonly WireEnum<ReturnValuesOnConditionCheckFailure> ReturnValuesOnConditionCheckFailure = new(

@@ -15,10 +15,13 @@ public sealed class DatabaseFixture : IDisposable
     public static readonly DateTimeOffset Now = new(2026, 11, 25, 3, 0, 0, TimeSpan.Zero);
     public static readonly DatabaseOptions Options = new() { Region = "eu-west-3", AccountId = "123456789012", Clock = () => Now };
 
-    public DatabaseFixture(Durability durability = Durability.Async, int shards = 2)
+    private readonly DatabaseOptions _options;
+
+    public DatabaseFixture(Durability durability = Durability.Async, int shards = 2, DatabaseOptions? options = null)
     {
+        _options = options ?? Options;
         _engine = _engines.Open(durability, shards);
-        Db = BasaltDatabase.Open(_engine, Options);
+        Db = BasaltDatabase.Open(_engine, _options);
     }
 
     public BasaltDatabase Db { get; private set; }
@@ -27,7 +30,7 @@ public sealed class DatabaseFixture : IDisposable
     {
         Db.Dispose();
         _engines.Reopen(ref _engine, Durability.Async);
-        Db = BasaltDatabase.Open(_engine, Options);
+        Db = BasaltDatabase.Open(_engine, _options);
     }
 
     // Power loss: what was not synced is gone; the old database and engine are abandoned as a dead process leaves
@@ -43,7 +46,7 @@ public sealed class DatabaseFixture : IDisposable
     public void ReopenAfterCrash(Durability durability = Durability.Sync)
     {
         _engine = _engines.Open(durability, 2);
-        Db = BasaltDatabase.Open(_engine, Options);
+        Db = BasaltDatabase.Open(_engine, _options);
     }
 
     public void Dispose()
