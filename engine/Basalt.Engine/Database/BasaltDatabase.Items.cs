@@ -267,7 +267,8 @@ public sealed partial class BasaltDatabase
     {
         if (!table.HasIndexes) return ConflictAware(_engine.TransformAsync(routing, rest, transform));
         transform.IndexedTable = table;
-        transform.CollectionLimit = _options.ItemCollectionSizeLimitBytes;
+        // A transaction's commit never refuses: it is past its commit point (the limit is not checked in transactions yet).
+        transform.CollectionLimit = transform.Owner != 0 ? long.MaxValue : _options.ItemCollectionSizeLimitBytes;
         if (table.GlobalIndexes.Count == 0) return ConflictAware(_engine.TransformAsync(routing, rest, transform));
         transform.Log = _changeLog;
         transform.ItemVPartition = Shards.Partitioner.VirtualPartitionFor(routing);
