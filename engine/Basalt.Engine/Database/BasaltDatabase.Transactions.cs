@@ -127,6 +127,8 @@ public sealed partial class BasaltDatabase
                 reasons[i] = new CancellationReason("TransactionConflict", TransactionConflictException.DefaultMessage);
             else if (outcomes[i] is ValidationException v) reasons[i] = new CancellationReason("ValidationError", v.Message);
             else if (outcomes[i] is { } other) throw other is StorageException ? other : new StorageException(StorageError.IoError, other.Message, other);
+            else if (p.CollectionFull)
+                reasons[i] = new CancellationReason("ItemCollectionSizeLimitExceeded", "Collection size exceeded.");
             else if (p.Action.Evaluation.Failed)
                 reasons[i] = new CancellationReason("ConditionalCheckFailed", ConditionalCheckFailedException.DefaultMessage,
                     p.Action.KeepOldOnFailure && p.Action.Evaluation.Old is { } old ? ItemCodec.Decode(old) : null);
@@ -282,12 +284,27 @@ public sealed partial class BasaltDatabase
             }
             action.Index = i;
             action.KeepOldOnFailure = action.Evaluation.KeepOldOnFailure;
+            // The request's size, as DynamoDB counts it: every action's item or key, expressions, names and values.
+            bytes += action.Routing.Length + action.Rest.Length + RequestBytes(entry);
             action.Evaluation.TableName = action.Table.Name;
             if (!seen.Add(Convert.ToHexString(action.Routing) + "/" + Convert.ToHexString(action.Rest))) throw new ValidationException(TransactDuplicateItemMessage);
             actions.Add(action);
         }
         if (bytes > TransactBytesMax) throw new ValidationException($"Transaction request size of {bytes} bytes exceeds the limit of {TransactBytesMax} bytes");
         return actions;
+
+        static long RequestBytes(TransactWriteItem entry)
+        {
+            (string? condition, string? update, Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values) parts =
+                entry.Put is { } p ? (p.ConditionExpression, null, p.ExpressionAttributeNames, p.ExpressionAttributeValues)
+                : entry.Update is { } u ? (u.ConditionExpression, u.UpdateExpression, u.ExpressionAttributeNames, u.ExpressionAttributeValues)
+                : entry.Delete is { } d ? (d.ConditionExpression, null, d.ExpressionAttributeNames, d.ExpressionAttributeValues)
+                : (entry.ConditionCheck!.ConditionExpression, null, entry.ConditionCheck.ExpressionAttributeNames, entry.ConditionCheck.ExpressionAttributeValues);
+            long total = (parts.condition?.Length ?? 0) + (parts.update?.Length ?? 0);
+            if (parts.names is not null) foreach (var (k, v) in parts.names) total += k.Length + v.Length;
+            if (parts.values is not null) total += ItemCodec.Encode(parts.values).Length;
+            return total;
+        }
 
         static TransactAction NewAction(TableDefinition table, in KeyAttribute partitionKey, in KeyAttribute sortKey, ItemTransform evaluation)
         {
@@ -299,8 +316,11 @@ public sealed partial class BasaltDatabase
     // Prepare of one action, on the item's shard writer: refused if another transaction holds the item (the engine's
     // lock check, before Apply); else the condition and the update run against the item's latest value, and when the
     // condition holds the item is locked for this transaction and the intent (what the commit will write) is logged.
-    private sealed class PrepareTransform(TransactAction action, long owner, BasaltDatabase database) : IWriteTransformWithSideWrites, ILockingTransform
+    private sealed class PrepareTransform(TransactAction action, long owner, BasaltDatabase database) : IWriteTransformWithSideWrites, ILockingTransform, IWriteTransformWithContext
     {
+        public bool WantsContext => Action.Table.LocalIndexes.Count > 0;
+        public ITransformContext? Context { get; set; }
+        public bool CollectionFull { get; private set; }
         private readonly WriteBatch _side = new();
         private LockChange _lock;
 
@@ -329,6 +349,22 @@ public sealed partial class BasaltDatabase
             {
                 Image = scratch.WrittenSpan.ToArray();
                 LocalIndexes.Validate(Action.Table, Image);
+            }
+            // The item collection limit, checked here where the transaction can still be cancelled (its commit
+            // rewrites the size; this only looks at it).
+            if (Context is { } context && Kind != IntentCheck)
+            {
+                using var discard = new WriteBatch();
+                try
+                {
+                    LocalIndexes.UpdateCollectionSize(discard, Action.Table, context, exists ? current : default, Image ?? default,
+                        database._options.ItemCollectionSizeLimitBytes, new ItemWriter());
+                }
+                catch (ItemCollectionSizeLimitExceededException)
+                {
+                    CollectionFull = true;
+                    return WriteDecision.None;
+                }
             }
             OldSize = exists ? ItemSize.Of(current) : 0;
             NewSize = Image is null ? 0 : ItemSize.Of(Image);

@@ -74,4 +74,25 @@ public class ItemCollectionTests
         var plain = await fx.Db.PutItemAsync(new PutItemRequest { TableName = "plain", Item = Item(("pk", S("a")), ("sk", S("b"))), ReturnItemCollectionMetrics = ReturnItemCollectionMetrics.Size });
         Assert.Null(plain.ItemCollectionMetrics);
     }
+
+    [Fact]
+    public async Task A_transaction_that_would_overfill_a_collection_is_cancelled_with_its_reason()
+    {
+        using var fx = await Open();
+        for (int i = 0; ; i++)
+        {
+            try { await fx.Db.PutItemAsync(new PutItemRequest { TableName = "coll", Item = Row("big", i) }); }
+            catch (ItemCollectionSizeLimitExceededException) { break; }
+        }
+        var cancelled = await Assert.ThrowsAsync<TransactionCanceledException>(() => fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest
+        {
+            TransactItems =
+            [
+                new TransactWriteItem { Put = new TransactPut { TableName = "coll", Item = Row("small", 1) } },
+                new TransactWriteItem { Put = new TransactPut { TableName = "coll", Item = Row("big", 99) } },
+            ],
+        }));
+        Assert.Equal(["None", "ItemCollectionSizeLimitExceeded"], cancelled.CancellationReasons.Select(r => r.Code));
+        Assert.Null(fx.Db.GetItem(new GetItemRequest { TableName = "coll", Key = Item(("pk", S("small")), ("sk", S("s001"))) }).Item);
+    }
 }

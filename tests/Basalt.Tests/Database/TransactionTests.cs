@@ -322,4 +322,31 @@ public class TransactionTests
         await fx.Db.TransactWriteItemsAsync(other);
         Assert.Equal(70, await Balance(fx, "bank", "acct0"));
     }
+
+    [Fact]
+    public async Task A_transaction_of_more_than_4_MB_is_refused_and_one_just_under_it_goes_through()
+    {
+        using var fx = new DatabaseFixture();
+        await fx.Db.CreateTableAsync(Accounts("big"));
+        TransactWriteItemsRequest Of(int items, int bytes) => new()
+        {
+            TransactItems = Enumerable.Range(0, items).Select(i => new TransactWriteItem
+            {
+                Put = new TransactPut { TableName = "big", Item = Item(("id", S($"item{i}")), ("data", S(new string('d', bytes)))) },
+            }).ToList(),
+        };
+        await Assert.ThrowsAsync<ValidationException>(() => fx.Db.TransactWriteItemsAsync(Of(11, 390_000)));
+        Assert.Equal(0, fx.Db.Scan(new ScanRequest { TableName = "big" }).Count);
+        await fx.Db.TransactWriteItemsAsync(Of(10, 390_000));
+        int count = 0;
+        var scan = new ScanRequest { TableName = "big", Select = Select.Count };
+        while (true)
+        {
+            var page = fx.Db.Scan(scan); // 1 MB pages
+            count += page.Count;
+            if (page.LastEvaluatedKey is null) break;
+            scan.ExclusiveStartKey = page.LastEvaluatedKey;
+        }
+        Assert.Equal(10, count);
+    }
 }
