@@ -183,7 +183,10 @@ public sealed partial class BasaltDatabase
         // All writes submitted, then awaited together. With capacity to report, each is a read-modify-write that
         // measures the item it replaces or deletes (a write costs its larger image, as PutItem and DeleteItem).
         var pending = new Task<ulong>[total];
-        var measured = capacity == ReturnConsumedCapacity.None ? null : new ItemTransform[total];
+        bool wantsMetrics = request.ReturnItemCollectionMetrics == ReturnItemCollectionMetrics.Size;
+        if (request.ReturnItemCollectionMetrics is { } m && !Enum.IsDefined(m))
+            throw new ValidationException($"1 validation error detected: Value '{m}' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]");
+        var measured = capacity == ReturnConsumedCapacity.None && !wantsMetrics ? null : new ItemTransform[total];
         i = 0;
         t = 0;
         foreach (var (_, writes) in requestItems)
@@ -196,7 +199,12 @@ public sealed partial class BasaltDatabase
                     KeyAttribute partitionKey, sortKey;
                     if (puts[i] is { } putItem) ItemKeys.FromItem(table, putItem, out partitionKey, out sortKey);
                     else ItemKeys.FromManaged(table, write.DeleteRequest!.Key, out partitionKey, out sortKey);
-                    measured[i] = new ItemTransform { PutItem = puts[i], IsDelete = puts[i] is null, Capacity = capacity, TableName = table.Name };
+                    measured[i] = new ItemTransform
+                    {
+                        PutItem = puts[i], IsDelete = puts[i] is null, Capacity = capacity, TableName = table.Name,
+                        MetricsKey = wantsMetrics && table.LocalIndexes.Count > 0
+                            ? ManagedPartitionKey(table, write.PutRequest?.Item ?? write.DeleteRequest!.Key!) : null,
+                    };
                     pending[i] = Transform(table, partitionKey, sortKey, measured[i]).AsTask();
                 }
                 else if (puts[i] is { } item) pending[i] = PutEncoded(table, item).AsTask();
@@ -210,7 +218,24 @@ public sealed partial class BasaltDatabase
         }
         await Task.WhenAll(pending).ConfigureAwait(false);
         List<ConsumedCapacity>? consumed = null;
-        if (measured is not null)
+        Dictionary<string, List<ItemCollectionMetrics>>? metrics = null;
+        if (measured is not null && wantsMetrics)
+        {
+            i = 0;
+            t = 0;
+            foreach (var (_, writes) in requestItems)
+            {
+                var table = tables[t++];
+                for (int w = 0; w < writes.Count; w++, i++)
+                    if (measured[i].Metrics() is { } one)
+                    {
+                        metrics ??= new Dictionary<string, List<ItemCollectionMetrics>>(StringComparer.Ordinal);
+                        if (!metrics.TryGetValue(table.Name, out var list)) metrics[table.Name] = list = [];
+                        list.Add(one);
+                    }
+            }
+        }
+        if (measured is not null && capacity != ReturnConsumedCapacity.None)
         {
             consumed = new List<ConsumedCapacity>(requestItems.Count);
             i = 0;
@@ -227,7 +252,7 @@ public sealed partial class BasaltDatabase
                 consumed.Add(CapacityUnits.Report(capacity, tables[t++].Name, units, isWrite: true, indexUnits)!);
             }
         }
-        return new BatchWriteItemResponse(new Dictionary<string, List<WriteRequest>>(StringComparer.Ordinal), consumed);
+        return new BatchWriteItemResponse(new Dictionary<string, List<WriteRequest>>(StringComparer.Ordinal), consumed, metrics);
     }
 
     private static Dictionary<TPart, TValue> RequireItems<TPart, TValue>(Dictionary<TPart, TValue>? requestItems) where TPart : notnull

@@ -47,6 +47,7 @@ public sealed partial class BasaltDatabase
         public required byte[] Routing;
         public required byte[] Rest;
         public required ItemTransform Evaluation; // the condition and the update, run at prepare
+        public AttributeValue PartitionKeyValue = null!; // as given: ItemCollectionMetrics' key
         public bool Check;
         public bool KeepOldOnFailure;
         public int Index;
@@ -165,12 +166,27 @@ public sealed partial class BasaltDatabase
             }
         }
         else await Task.WhenAll(prepares.Select(p => Finish(p, commit: true).AsTask())).ConfigureAwait(false);
+        var metrics = request.ReturnItemCollectionMetrics == ReturnItemCollectionMetrics.Size ? CollectionMetrics(prepares) : null;
         using (var forget = new WriteBatch())
         {
             forget.Delete(_engine.HomeVPartition(0), TransactionRouting, TransactionKey(txn));
             await _engine.WriteAsync(forget).ConfigureAwait(false);
         }
-        return new TransactWriteItemsResponse(capacity == ReturnConsumedCapacity.None ? null : WriteCapacity(capacity, prepares));
+        return new TransactWriteItemsResponse(capacity == ReturnConsumedCapacity.None ? null : WriteCapacity(capacity, prepares), metrics);
+    }
+
+    // ItemCollectionMetrics of the actions that wrote an item of a table with local indexes (a ConditionCheck writes none).
+    private static Dictionary<string, List<ItemCollectionMetrics>>? CollectionMetrics(PrepareTransform[] prepares)
+    {
+        Dictionary<string, List<ItemCollectionMetrics>>? metrics = null;
+        foreach (var p in prepares)
+        {
+            if (p.Kind == IntentCheck || p.Finished?.Metrics() is not { } one) continue;
+            metrics ??= new Dictionary<string, List<ItemCollectionMetrics>>(StringComparer.Ordinal);
+            if (!metrics.TryGetValue(p.Action.Table.Name, out var list)) metrics[p.Action.Table.Name] = list = [];
+            list.Add(one);
+        }
+        return metrics;
     }
 
     // A transactional write costs twice a plain one (DynamoDB's capacity arithmetic), per table.
@@ -206,6 +222,9 @@ public sealed partial class BasaltDatabase
         if (!commit || p.Kind == IntentCheck) finish.KeepItem = true;
         else if (p.Kind == IntentDelete) finish.IsDelete = true;
         else finish.PutItem = p.Image;
+        if (commit && p.Action.Table.LocalIndexes.Count > 0)
+            finish.MetricsKey = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [p.Action.Table.PartitionKey.Name] = p.Action.PartitionKeyValue };
+        p.Finished = finish;
         return TransformAt(p.Action.Table, p.Action.Routing, p.Action.Rest, finish);
     }
 
@@ -283,6 +302,7 @@ public sealed partial class BasaltDatabase
                 action.Check = true;
             }
             action.Index = i;
+            action.PartitionKeyValue = (entry.Put?.Item ?? entry.Update?.Key ?? entry.Delete?.Key ?? entry.ConditionCheck!.Key!)[action.Table.PartitionKey.Name];
             action.KeepOldOnFailure = action.Evaluation.KeepOldOnFailure;
             // The request's size, as DynamoDB counts it: every action's item or key, expressions, names and values.
             bytes += action.Routing.Length + action.Rest.Length + RequestBytes(entry);
@@ -327,6 +347,7 @@ public sealed partial class BasaltDatabase
         public TransactAction Action { get; } = action;
         public long Owner { get; } = owner;
         public bool Prepared { get; private set; }
+        public ItemTransform? Finished { get; set; }   // the commit, for its ItemCollectionMetrics
         public byte Kind { get; private set; }
         public byte[]? Image { get; private set; }
         public int OldSize, NewSize;

@@ -4,7 +4,6 @@ namespace Basalt.Engine.Database;
 
 // BatchGetItem and BatchWriteItem in the managed form, shaped as DynamoDB's (BasaltDatabase.Batch.cs). Limits:
 // 1..100 keys in all of a BatchGetItem's tables, 1..25 put/delete requests in all of a BatchWriteItem's tables.
-// Not accepted, as not implemented: ReturnItemCollectionMetrics.
 
 // One table's part of a BatchGetItem (and of its UnprocessedKeys, which keep the projection and ConsistentRead).
 public sealed class KeysAndAttributes
@@ -55,9 +54,13 @@ public sealed class BatchWriteItemRequest
     // Table name -> the puts and deletes to apply to it.
     public Dictionary<string, List<WriteRequest>>? RequestItems { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    // SIZE: the item collections the batch wrote in tables with local secondary indexes.
+    public ReturnItemCollectionMetrics? ReturnItemCollectionMetrics { get; set; }
 }
 
 // UnprocessedItems: the requests not applied, to retry. Always empty here: a write either succeeds, or fails the
 // call with its error (there is no throttling that would leave requests for later).
+// ItemCollectionMetrics: table name -> one entry per write of a table with local secondary indexes, with
+// ReturnItemCollectionMetrics SIZE (null otherwise).
 public sealed record BatchWriteItemResponse(Dictionary<string, List<WriteRequest>> UnprocessedItems,
-    List<ConsumedCapacity>? ConsumedCapacity = null);
+    List<ConsumedCapacity>? ConsumedCapacity = null, Dictionary<string, List<ItemCollectionMetrics>>? ItemCollectionMetrics = null);

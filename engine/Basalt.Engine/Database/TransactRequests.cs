@@ -10,6 +10,8 @@ public sealed class TransactWriteItemsRequest
     // A retry with the same token within 10 minutes returns the first result without writing again.
     public string? ClientRequestToken { get; set; }
     public ReturnConsumedCapacity? ReturnConsumedCapacity { get; set; }
+    // SIZE: the item collections the transaction wrote in tables with local secondary indexes.
+    public ReturnItemCollectionMetrics? ReturnItemCollectionMetrics { get; set; }
 }
 
 // Exactly one of the four.
@@ -62,8 +64,9 @@ public sealed class TransactConditionCheck
     public ReturnValuesOnConditionCheckFailure? ReturnValuesOnConditionCheckFailure { get; set; }
 }
 
-// One entry per table written, with ReturnConsumedCapacity.
-public sealed record TransactWriteItemsResponse(List<ConsumedCapacity>? ConsumedCapacity = null);
+// One entry per table written, with ReturnConsumedCapacity; ItemCollectionMetrics as BatchWriteItem's.
+public sealed record TransactWriteItemsResponse(List<ConsumedCapacity>? ConsumedCapacity = null,
+    Dictionary<string, List<ItemCollectionMetrics>>? ItemCollectionMetrics = null);
 
 public sealed class TransactGetItemsRequest
 {

@@ -118,7 +118,7 @@ internal static partial class RequestReader
         {
             if (r.Is("RequestItems"u8)) request.RequestItems = BatchWriteTables(ref r);
             else if (r.Is("ReturnConsumedCapacity"u8)) request.ReturnConsumedCapacity = r.Enum(WireEnums.ReturnConsumedCapacity, "returnConsumedCapacity");
-            else if (r.Is("ReturnItemCollectionMetrics"u8)) r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
+            else if (r.Is("ReturnItemCollectionMetrics"u8)) request.ReturnItemCollectionMetrics = r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
             else r.Skip();
         }
         return request;

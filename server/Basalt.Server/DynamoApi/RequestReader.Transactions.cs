@@ -17,7 +17,7 @@ internal static partial class RequestReader
 {
     private const string TransactItemsPath = "transactItems.";
 
-    // ReturnItemCollectionMetrics is checked against its value set and then dropped, as for the single-item writes.
+    // ReturnItemCollectionMetrics is passed on, as for the single-item writes.
     public static TransactWriteItemsRequest TransactWriteItems(ReadOnlySpan<byte> json) => ShapeReader.Parse(json, static (ref ShapeReader r) =>
     {
         var request = new TransactWriteItemsRequest();
@@ -26,7 +26,7 @@ internal static partial class RequestReader
             if (r.Is("TransactItems"u8)) request.TransactItems = StructureList(ref r, TransactItemsPath, TransactWriteItem);
             else if (r.Is("ClientRequestToken"u8)) request.ClientRequestToken = r.String();
             else if (r.Is("ReturnConsumedCapacity"u8)) request.ReturnConsumedCapacity = r.Enum(WireEnums.ReturnConsumedCapacity, "returnConsumedCapacity");
-            else if (r.Is("ReturnItemCollectionMetrics"u8)) r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
+            else if (r.Is("ReturnItemCollectionMetrics"u8)) request.ReturnItemCollectionMetrics = r.Enum(WireEnums.ReturnItemCollectionMetrics, "returnItemCollectionMetrics");
             else r.Skip();
         }
         return request;

@@ -12,6 +12,7 @@ internal static partial class ResponseWriter
     {
         w.WriteStartObject();
         if (r.ConsumedCapacity is not null) WriteConsumedCapacityList(w, r.ConsumedCapacity);
+        if (r.ItemCollectionMetrics is not null) WriteItemCollectionMetricsMap(w, r.ItemCollectionMetrics);
         w.WriteEndObject();
     }
 

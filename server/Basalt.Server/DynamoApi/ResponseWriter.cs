@@ -217,14 +217,33 @@ internal static partial class ResponseWriter
         if (consumed is not null) WriteConsumedCapacity(w, consumed);
         if (metrics is not null)
         {
-            // {"ItemCollectionKey": {<partition key>}, "SizeEstimateRangeGB": [lower, upper]}
-            w.WriteStartObject("ItemCollectionMetrics"u8);
-            w.WritePropertyName("ItemCollectionKey"u8);
-            AttributeValueJson.WriteItem(w, metrics.ItemCollectionKey);
-            w.WriteStartArray("SizeEstimateRangeGB"u8);
-            foreach (double gb in metrics.SizeEstimateRangeGB) w.WriteNumberValue(gb);
+            w.WritePropertyName("ItemCollectionMetrics"u8);
+            WriteItemCollectionMetrics(w, metrics);
+        }
+        w.WriteEndObject();
+    }
+
+    // {"ItemCollectionKey": {<partition key>}, "SizeEstimateRangeGB": [lower, upper]}
+    private static void WriteItemCollectionMetrics(Utf8JsonWriter w, ItemCollectionMetrics metrics)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("ItemCollectionKey"u8);
+        AttributeValueJson.WriteItem(w, metrics.ItemCollectionKey);
+        w.WriteStartArray("SizeEstimateRangeGB"u8);
+        foreach (double gb in metrics.SizeEstimateRangeGB) w.WriteNumberValue(gb);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    // BatchWriteItem's and TransactWriteItems': "ItemCollectionMetrics": {<table>: [<metrics>, ...]}.
+    internal static void WriteItemCollectionMetricsMap(Utf8JsonWriter w, Dictionary<string, List<ItemCollectionMetrics>> metrics)
+    {
+        w.WriteStartObject("ItemCollectionMetrics"u8);
+        foreach (var (table, list) in metrics)
+        {
+            w.WriteStartArray(table);
+            foreach (var one in list) WriteItemCollectionMetrics(w, one);
             w.WriteEndArray();
-            w.WriteEndObject();
         }
         w.WriteEndObject();
     }
@@ -343,6 +362,7 @@ internal static partial class ResponseWriter
         }
         w.WriteEndObject();
         if (r.ConsumedCapacity is not null) WriteConsumedCapacityList(w, r.ConsumedCapacity);
+        if (r.ItemCollectionMetrics is not null) WriteItemCollectionMetricsMap(w, r.ItemCollectionMetrics);
         w.WriteEndObject();
     }
 

@@ -95,4 +95,29 @@ public class ItemCollectionTests
         Assert.Equal(["None", "ItemCollectionSizeLimitExceeded"], cancelled.CancellationReasons.Select(r => r.Code));
         Assert.Null(fx.Db.GetItem(new GetItemRequest { TableName = "coll", Key = Item(("pk", S("small")), ("sk", S("s001"))) }).Item);
     }
+
+    [Fact]
+    public async Task Batches_and_transactions_report_the_collections_they_wrote()
+    {
+        using var fx = await Open();
+        var batch = await fx.Db.BatchWriteItemAsync(new BatchWriteItemRequest
+        {
+            ReturnItemCollectionMetrics = ReturnItemCollectionMetrics.Size,
+            RequestItems = new() { ["coll"] = [new WriteRequest { PutRequest = new PutRequest { Item = Row("a", 1) } }, new WriteRequest { PutRequest = new PutRequest { Item = Row("b", 1) } }] },
+        });
+        Assert.Equal(["a", "b"], batch.ItemCollectionMetrics!["coll"].Select(m => m.ItemCollectionKey["pk"].AsString()).Order());
+        var transaction = await fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest
+        {
+            ReturnItemCollectionMetrics = ReturnItemCollectionMetrics.Size,
+            TransactItems = [new TransactWriteItem { Put = new TransactPut { TableName = "coll", Item = Row("c", 1) } }],
+        });
+        var only = Assert.Single(transaction.ItemCollectionMetrics!["coll"]);
+        Assert.Equal("c", only.ItemCollectionKey["pk"].AsString());
+        Assert.Equal([0.0, 1.0], only.SizeEstimateRangeGB);
+        // without the parameter, nothing
+        Assert.Null((await fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest
+        {
+            TransactItems = [new TransactWriteItem { Put = new TransactPut { TableName = "coll", Item = Row("d", 1) } }],
+        })).ItemCollectionMetrics);
+    }
 }

@@ -144,4 +144,23 @@ public class LocalSecondaryIndexSdkTests
         Assert.Equal(Enumerable.Range(0, 12).Where(n => n % 5 >= 3).Select(n => $"s{n:D2}").Order(), busy.Select(r => r.Subject).Order());
         Assert.All(busy, r => Assert.True(r.Replies >= 3));
     }
+
+    [Fact]
+    public async Task ReturnItemCollectionMetrics_reports_the_collection_through_the_SDK()
+    {
+        await using var fx = await ServerFixture.StartAsync();
+        await fx.Client.CreateTableAsync(Thread());
+        var put = await fx.Client.PutItemAsync(new PutItemRequest
+        {
+            TableName = "Thread", Item = ThreadItem("S3", 1), ReturnItemCollectionMetrics = ReturnItemCollectionMetrics.SIZE,
+        });
+        Assert.Equal("S3", put.ItemCollectionMetrics.ItemCollectionKey["ForumName"].S);
+        Assert.Equal([0.0, 1.0], put.ItemCollectionMetrics.SizeEstimateRangeGB);
+        var batch = await fx.Client.BatchWriteItemAsync(new BatchWriteItemRequest
+        {
+            ReturnItemCollectionMetrics = ReturnItemCollectionMetrics.SIZE,
+            RequestItems = new() { ["Thread"] = [new WriteRequest(new PutRequest(ThreadItem("EC2", 2)))] },
+        });
+        Assert.Equal("EC2", Assert.Single(batch.ItemCollectionMetrics["Thread"]).ItemCollectionKey["ForumName"].S);
+    }
 }
