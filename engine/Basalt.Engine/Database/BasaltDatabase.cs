@@ -190,13 +190,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         // The item collection size records of a table with local indexes (a crash before this leaves them: unreachable,
         // as the table's id is never reused).
         if (table.LocalIndexes.Count > 0)
-            await VisitPrefixAsync(LocalIndexes.CollectionPrefix(table.Id), (batch, vpartition, routing, rest, _) =>
-            {
-                batch.Delete(vpartition, routing, rest);
-                if (batch.Count < PurgeBatchEntries) return;
-                _engine.Write(batch);
-                batch.Clear();
-            }, flush: true, _closing.Token).ConfigureAwait(false);
+            await VisitPrefixAsync(LocalIndexes.CollectionPrefix(table.Id), DeleteVisited, flush: true, _closing.Token).ConfigureAwait(false);
         return new DeleteTableResponse(table.Describe(TableStatus.Deleting, _options));
     }
 
@@ -205,25 +199,27 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     public async Task RefreshTableStatisticsAsync(string tableName)
     {
         var table = Table(tableName);
-        long count = 0, bytes = 0;
-        await VisitTableKeysAsync(table.Id, (batch, vpartition, routing, rest, value) =>
-        {
-            count++;
-            bytes += Model.ItemSize.Of(value);
-        }).ConfigureAwait(false);
+        var (count, bytes) = await CountAsync(table.Id).ConfigureAwait(false);
         Volatile.Write(ref table.ItemCount, count);
         Volatile.Write(ref table.TableSizeBytes, bytes);
         foreach (var index in table.Indexes)
         {
-            long entries = 0, entryBytes = 0;
-            await VisitTableKeysAsync(index.Id, (batch, vpartition, routing, rest, value) =>
-            {
-                entries++;
-                entryBytes += Model.ItemSize.Of(value);
-            }).ConfigureAwait(false);
+            var (entries, entryBytes) = await CountAsync(index.Id).ConfigureAwait(false);
             Volatile.Write(ref index.ItemCount, entries);
             Volatile.Write(ref index.IndexSizeBytes, entryBytes);
         }
+    }
+
+    // The entries under a table's or an index's id, and the sum of their DynamoDB sizes.
+    private async Task<(long Count, long Bytes)> CountAsync(uint id)
+    {
+        long count = 0, bytes = 0;
+        await VisitTableKeysAsync(id, (batch, vpartition, routing, rest, value) =>
+        {
+            count++;
+            bytes += Model.ItemSize.Of(value);
+        }).ConfigureAwait(false);
+        return (count, bytes);
     }
 
     private const int PurgeBatchEntries = 1024;
@@ -232,17 +228,18 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
     // the next open). A close stops it between shards.
     private async Task PurgeAsync(uint tableId)
     {
-        bool finished = await VisitTableKeysAsync(tableId, (batch, vpartition, routing, rest, _) =>
-        {
-            // Placed: an index entry lives in its item's partition, not its own routing part's.
-            batch.Delete(vpartition, routing, rest);
-            if (batch.Count >= PurgeBatchEntries)
-            {
-                _engine.Write(batch);
-                batch.Clear();
-            }
-        }, flush: true, _closing.Token).ConfigureAwait(false);
+        bool finished = await VisitTableKeysAsync(tableId, DeleteVisited, flush: true, _closing.Token).ConfigureAwait(false);
         if (finished) await _engine.DeleteAsync(CatalogFormat.Routing, CatalogFormat.PurgeRest(tableId)).ConfigureAwait(false);
+    }
+
+    // A purge's visitor: deletes each key (placed: an index entry lives in its item's partition, not its own routing
+    // part's), writing every PurgeBatchEntries.
+    private void DeleteVisited(WriteBatch batch, int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value)
+    {
+        batch.Delete(vpartition, routing, rest);
+        if (batch.Count < PurgeBatchEntries) return;
+        _engine.Write(batch);
+        batch.Clear();
     }
 
     private delegate void TableKeyVisitor(WriteBatch batch, int vpartition, ReadOnlySpan<byte> routing, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> value);

@@ -124,6 +124,7 @@ internal static class TableValidation
         }
     }
 
+    // A table's or an index's name: the same constraints (3..255 of [a-zA-Z0-9_.-]).
     private static void IndexName(Errors errors, string name, string member)
     {
         if (!IsTableNamePattern(name))
@@ -349,17 +350,8 @@ internal static class TableValidation
 
     private static void TableName(Errors errors, string? name, string member)
     {
-        if (name is null)
-        {
-            errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
-            return;
-        }
-        if (!IsTableNamePattern(name))
-            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
-        if (name.Length < TableNameLengthMin)
-            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {TableNameLengthMin}");
-        if (name.Length > TableNameLengthMax)
-            errors.Add($"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {TableNameLengthMax}");
+        if (name is null) errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
+        else IndexName(errors, name, member);
     }
 
     public static bool IsTableNamePattern(string name)

@@ -67,6 +67,20 @@ public sealed class DatabaseFixture : IDisposable
         BillingMode = BillingMode.PayPerRequest,
     };
 
+    // Every page of a Query, following LastEvaluatedKey (at most 10,000 pages).
+    public static List<Dictionary<string, AttributeValue>> QueryAll(DatabaseFixture fx, QueryRequest request)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        for (int pages = 0; ; pages++)
+        {
+            Assert.True(pages < 10_000);
+            var page = fx.Db.Query(request);
+            items.AddRange(page.Items);
+            if (page.LastEvaluatedKey is null) return items;
+            request.ExclusiveStartKey = page.LastEvaluatedKey;
+        }
+    }
+
     public static Dictionary<string, AttributeValue> Item(params (string Name, AttributeValue Value)[] attributes) =>
         attributes.ToDictionary(a => a.Name, a => a.Value, StringComparer.Ordinal);
 

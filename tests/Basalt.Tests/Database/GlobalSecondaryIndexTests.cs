@@ -32,19 +32,6 @@ public class GlobalSecondaryIndexTests
         ],
     };
 
-    private static List<Dictionary<string, AttributeValue>> QueryAll(DatabaseFixture fx, QueryRequest request)
-    {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        for (int pages = 0; ; pages++)
-        {
-            Assert.True(pages < 10_000);
-            var page = fx.Db.Query(request);
-            items.AddRange(page.Items);
-            if (page.LastEvaluatedKey is null) return items;
-            request.ExclusiveStartKey = page.LastEvaluatedKey;
-        }
-    }
-
     private static string Render(Dictionary<string, AttributeValue> item) =>
         string.Join(",", item.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={a.Value}"));
 

@@ -32,19 +32,6 @@ public class LocalSecondaryIndexTests
     private static void Put(DatabaseFixture fx, string table, Dictionary<string, AttributeValue> item) =>
         fx.Db.PutItemAsync(new() { TableName = table, Item = item }).AsTask().GetAwaiter().GetResult();
 
-    private static List<Dictionary<string, AttributeValue>> QueryAll(DatabaseFixture fx, QueryRequest request)
-    {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        for (int pages = 0; ; pages++)
-        {
-            Assert.True(pages < 10_000);
-            var page = fx.Db.Query(request);
-            items.AddRange(page.Items);
-            if (page.LastEvaluatedKey is null) return items;
-            request.ExclusiveStartKey = page.LastEvaluatedKey;
-        }
-    }
-
     private static ValidationException CreateFails(CreateTableRequest request)
     {
         using var fx = new DatabaseFixture();
