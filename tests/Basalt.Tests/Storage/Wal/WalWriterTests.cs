@@ -372,11 +372,15 @@ public class WalWriterTests
                 Assert.True(writer.SyncedPosition <= writer.FlushedPosition);
             }
             writer.Flush();
+            // On a loaded machine the syncer may not have run yet (the appends take milliseconds): let it sync at
+            // least once before stopping it, so the crash below has a synced position to check.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (writer.SyncedPosition == 0 && syncerError is null && DateTime.UtcNow < deadline) Thread.Sleep(1);
             stop.Set();
             Assert.True(syncer.Join(TimeSpan.FromSeconds(10)));
             Assert.Null(syncerError);
             synced = writer.SyncedPosition;
-            Assert.True(synced > 0);
+            Assert.True(synced > 0, "the syncer never synced");
         }
 
         fs.Crash();
