@@ -35,10 +35,30 @@ public sealed partial class BasaltDatabase
     public const string IdempotentMismatchMessage = "The request uses the same client token as a previous, but non-identical request.";
     public const string TransactionInProgressMessage = "The transaction with the given request token is already in progress.";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _tokensInFlight = new(StringComparer.Ordinal);
+    private readonly TimestampOracle _clock = new();
+    private TimestampCache[] _timestamps = [];
+
+    // At open: one timestamp table per shard, its watermark the open's time (nothing before it is known).
+    private void StartTimestamps()
+    {
+        long now = _clock.Next();
+        _timestamps = Enumerable.Range(0, _engine.ShardCount).Select(_ => new TimestampCache(now)).ToArray();
+    }
+
+    // The key of an item in the timestamp tables: its routing part's length, routing part and rest.
+    private static byte[] TimestampKey(byte[] routing, byte[] rest)
+    {
+        var key = new byte[2 + routing.Length + rest.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(key, (ushort)routing.Length);
+        routing.CopyTo(key, 2);
+        rest.CopyTo(key, 2 + routing.Length);
+        return key;
+    }
     private const byte IntentPut = 0, IntentDelete = 1, IntentCheck = 2;
 
-    // For crash tests: awaited after every prepare succeeded (-2), after the commit point (-1), and after each item's
-    // commit (its index; the items are then committed one by one). Null in production.
+    // For tests: awaited once the transaction has its timestamp, before any prepare (-3), after every prepare succeeded
+    // (-2), after the commit point (-1), and after each item's commit (its index; the items are then committed one by
+    // one). Null in production.
     internal Func<int, Task>? TransactionStepHook { get; set; }
 
     private sealed class TransactAction
@@ -114,9 +134,11 @@ public sealed partial class BasaltDatabase
         ReturnConsumedCapacity capacity, byte[]? tokenKey, byte[]? requestHash)
     {
         long txn = NewTransactionId();
+        long timestamp = _clock.Next();
+        if (TransactionStepHook is { } beforePrepare) await beforePrepare(-3).ConfigureAwait(false);
 
         // Prepare: every action at once, each on its item's shard.
-        var prepares = actions.Select(a => new PrepareTransform(a, txn, this)).ToArray();
+        var prepares = actions.Select(a => new PrepareTransform(a, txn, timestamp, this)).ToArray();
         var outcomes = await Task.WhenAll(prepares.Select(p => RunAsync(_engine.TransformAsync(p.Action.Routing, p.Action.Rest, p)))).ConfigureAwait(false);
         var reasons = new CancellationReason[actions.Count];
         bool cancelled = false;
@@ -124,7 +146,7 @@ public sealed partial class BasaltDatabase
         {
             var p = prepares[i];
             reasons[i] = CancellationReason.None;
-            if (outcomes[i] is StorageException { Error: StorageError.Locked })
+            if (outcomes[i] is StorageException { Error: StorageError.Locked } || p.OutOfOrder)
                 reasons[i] = new CancellationReason("TransactionConflict", TransactionConflictException.DefaultMessage);
             else if (outcomes[i] is ValidationException v) reasons[i] = new CancellationReason("ValidationError", v.Message);
             else if (outcomes[i] is { } other) throw other is StorageException ? other : new StorageException(StorageError.IoError, other.Message, other);
@@ -336,8 +358,9 @@ public sealed partial class BasaltDatabase
     // Prepare of one action, on the item's shard writer: refused if another transaction holds the item (the engine's
     // lock check, before Apply); else the condition and the update run against the item's latest value, and when the
     // condition holds the item is locked for this transaction and the intent (what the commit will write) is logged.
-    private sealed class PrepareTransform(TransactAction action, long owner, BasaltDatabase database) : IWriteTransformWithSideWrites, ILockingTransform, IWriteTransformWithContext
+    private sealed class PrepareTransform(TransactAction action, long owner, long timestamp, BasaltDatabase database) : IWriteTransformWithSideWrites, ILockingTransform, IWriteTransformWithContext
     {
+        public bool OutOfOrder { get; private set; } // a later transaction has read or written the item: TransactionConflict
         public bool WantsContext => Action.Table.LocalIndexes.Count > 0;
         public ITransformContext? Context { get; set; }
         public bool CollectionFull { get; private set; }
@@ -361,6 +384,16 @@ public sealed partial class BasaltDatabase
         {
             _lock = LockChange.None;
             _side.Clear();
+            int itemShard = database._engine.ShardOfVPartition(Shards.Partitioner.VirtualPartitionFor(Action.Routing));
+            // Timestamp ordering: refused when a later timestamp has read or written the item; else this write's
+            // timestamp is recorded (a ConditionCheck is a read of the item at the transaction's timestamp).
+            var stamps = database._timestamps[itemShard];
+            var stampKey = TimestampKey(Action.Routing, Action.Rest);
+            if (Action.Check ? !stamps.TryRead(stampKey, timestamp) : !stamps.TryWrite(stampKey, timestamp))
+            {
+                OutOfOrder = true;
+                return WriteDecision.None;
+            }
             var evaluation = Action.Evaluation;
             var scratch = new ArrayBufferWriter<byte>();
             var decision = evaluation.Apply(current, exists, scratch);
@@ -488,58 +521,60 @@ public sealed partial class BasaltDatabase
             gets.Add((table, routing.ToArray(), rest.ToArray(), expressions.Projection));
         }
 
-        // Two rounds of reads through the items' shard writers, each refused while a transaction holds the item; the
-        // result stands when both rounds agree, so every item had its value at the moment between them.
-        var first = await ReadRoundAsync(gets).ConfigureAwait(false);
-        var second = await ReadRoundAsync(gets).ConfigureAwait(false);
+        // One round of reads at a timestamp, through the items' shard writers: each refused while a transaction holds the
+        // item, or when a transaction with a later timestamp has written it (the read could not see the item as of its
+        // timestamp); each recorded, so that a transaction with an earlier timestamp can no longer write the item. So
+        // the items are read as of one timestamp: a serializable snapshot.
+        long timestamp = _clock.Next();
+        var read = await ReadRoundAsync(gets, timestamp).ConfigureAwait(false);
         var reasons = new CancellationReason[gets.Count];
         bool cancelled = false;
         for (int i = 0; i < gets.Count; i++)
         {
-            bool conflict = first[i].Conflict || second[i].Conflict
-                || !(first[i].Value is null ? second[i].Value is null : second[i].Value is { } v && first[i].Value.AsSpan().SequenceEqual(v));
-            reasons[i] = conflict ? new CancellationReason("TransactionConflict", TransactionConflictException.DefaultMessage) : CancellationReason.None;
-            cancelled |= conflict;
+            reasons[i] = read[i].Conflict ? new CancellationReason("TransactionConflict", TransactionConflictException.DefaultMessage) : CancellationReason.None;
+            cancelled |= read[i].Conflict;
         }
         if (cancelled) throw TransactionCanceledException.For(reasons);
         var writer = new ItemWriter();
         var responses = new List<ItemResponse>(gets.Count);
         for (int i = 0; i < gets.Count; i++)
         {
-            var value = second[i].Value;
+            var value = read[i].Value;
             responses.Add(new ItemResponse(value is null ? null
                 : gets[i].Projection is { } projection ? ItemCodec.Decode(projection.Project(value, writer)) : ItemCodec.Decode(value)));
         }
         List<ConsumedCapacity>? consumed = capacity == ReturnConsumedCapacity.None ? null
-            : gets.Select((g, i) => (g.Table.Name, Units: 2 * CapacityUnits.Read(second[i].Value is { } v ? ItemSize.Of(v) : 0, consistentRead: true)))
+            : gets.Select((g, i) => (g.Table.Name, Units: 2 * CapacityUnits.Read(read[i].Value is { } v ? ItemSize.Of(v) : 0, consistentRead: true)))
                 .GroupBy(x => x.Name, StringComparer.Ordinal)
                 .Select(g => CapacityUnits.Report(capacity, g.Key, g.Sum(x => x.Units), isWrite: false)!).ToList();
         return new TransactGetItemsResponse(responses, consumed);
     }
 
-    private async Task<(byte[]? Value, bool Conflict)[]> ReadRoundAsync(List<(TableDefinition Table, byte[] Routing, byte[] Key, ProjectionEvaluator? Projection)> gets)
+    private async Task<(byte[]? Value, bool Conflict)[]> ReadRoundAsync(List<(TableDefinition Table, byte[] Routing, byte[] Key, ProjectionEvaluator? Projection)> gets, long timestamp)
     {
-        var reads = gets.Select(_ => new ReadTransform()).ToArray();
+        var reads = gets.Select(g => new ReadTransform(_timestamps[_engine.ShardOf(g.Routing)], TimestampKey(g.Routing, g.Key), timestamp)).ToArray();
         var outcomes = await Task.WhenAll(gets.Select((g, i) => RunAsync(_engine.TransformAsync(g.Routing, g.Key, reads[i])))).ConfigureAwait(false);
         var results = new (byte[]?, bool)[gets.Count];
         for (int i = 0; i < gets.Count; i++)
         {
             if (outcomes[i] is StorageException { Error: StorageError.Locked }) results[i] = (null, true);
             else if (outcomes[i] is { } error) throw error;
-            else results[i] = (reads[i].Value, false);
+            else results[i] = (reads[i].Value, reads[i].OutOfOrder);
         }
         return results;
     }
 
-    // A read through the shard's writer that writes nothing: refused (Locked) while a transaction holds the key, and
-    // complete only once what it read is durable.
-    private sealed class ReadTransform : IWriteTransform
+    // A read at a timestamp through the shard's writer that writes nothing: refused (Locked) while a transaction holds
+    // the key, out of order when a later transaction wrote it; complete only once what it read is durable.
+    private sealed class ReadTransform(TimestampCache stamps, byte[] stampKey, long timestamp) : IWriteTransform
     {
         public byte[]? Value;
+        public bool OutOfOrder;
 
         public WriteDecision Apply(ReadOnlySpan<byte> current, bool exists, IBufferWriter<byte> newValue)
         {
-            Value = exists ? current.ToArray() : null;
+            OutOfOrder = !stamps.TryRead(stampKey, timestamp);
+            Value = exists && !OutOfOrder ? current.ToArray() : null;
             return WriteDecision.None;
         }
     }

@@ -34,6 +34,7 @@ public sealed partial class BasaltDatabase : IDisposable, IAsyncDisposable
         _catalog = Catalog.Load(engine);
         // Records a crash left unapplied are applied at once (the appliers start signalled).
         _changeLog = new ChangeLog(engine, _catalog.ById);
+        StartTimestamps();
         // Transactions a crash interrupted are finished or undone before the first request.
         ResolveTransactions();
         // Purges a crash (or a close) interrupted go on in the background; until they finish, the old items stay

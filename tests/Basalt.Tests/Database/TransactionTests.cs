@@ -349,4 +349,38 @@ public class TransactionTests
         }
         Assert.Equal(10, count);
     }
+
+    // Timestamp ordering: a transaction that took its timestamp before a TransactGetItems read its item cannot write
+    // the item afterwards (the read saw the item as of a later time); it is cancelled with TransactionConflict.
+    [Fact]
+    public async Task A_transaction_older_than_a_read_of_its_item_is_cancelled()
+    {
+        using var fx = new DatabaseFixture();
+        await fx.Db.CreateTableAsync(Accounts("bank"));
+        for (int i = 0; i < 2; i++) await fx.Db.PutItemAsync(new PutItemRequest { TableName = "bank", Item = Item(("id", S($"acct{i}")), ("balance", N("100"))) });
+        var release = new TaskCompletionSource();
+        var paused = new TaskCompletionSource();
+        fx.Db.TransactionStepHook = async s =>
+        {
+            if (s != -3) return;
+            paused.TrySetResult();
+            await release.Task;
+        };
+        var older = fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [Transfer("bank", "acct0", -10, true), Transfer("bank", "acct1", 10, false)] });
+        await paused.Task; // it has its timestamp, and has prepared nothing
+        fx.Db.TransactionStepHook = null;
+        var read = await fx.Db.TransactGetItemsAsync(new TransactGetItemsRequest
+        {
+            TransactItems = [new TransactGetItem { Get = new TransactGet { TableName = "bank", Key = Key("acct0") } }],
+        });
+        Assert.Equal("100", read.Responses[0].Item!["balance"].AsNumber());
+        release.SetResult();
+        var cancelled = await Assert.ThrowsAsync<TransactionCanceledException>(() => older);
+        Assert.Equal("TransactionConflict", cancelled.CancellationReasons[0].Code);
+        Assert.Equal(100, await Balance(fx, "bank", "acct0"));
+        Assert.Equal(100, await Balance(fx, "bank", "acct1"));
+        // a newer transaction goes through, and a read with a timestamp older than its write is refused in turn
+        await fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [Transfer("bank", "acct0", -10, true), Transfer("bank", "acct1", 10, false)] });
+        Assert.Equal(90, await Balance(fx, "bank", "acct0"));
+    }
 }
