@@ -159,6 +159,19 @@ public class GlobalSecondaryIndexTests
         Assert.Equal("One or more parameter values were invalid: Type mismatch for Index Key title Expected: S Actual: N IndexName: by-title", bad.Message);
     }
 
+    [Fact]
+    public async Task Twenty_global_indexes_are_the_edge_and_are_accepted()
+    {
+        var request = Games();
+        var index = request.GlobalSecondaryIndexes![0];
+        request.GlobalSecondaryIndexes = Enumerable.Range(0, 20).Select(i => new GlobalSecondaryIndex
+        {
+            IndexName = $"index{i}", KeySchema = index.KeySchema, Projection = index.Projection,
+        }).ToList();
+        using var fx = new DatabaseFixture();
+        Assert.Equal(20, (await fx.Db.CreateTableAsync(request)).TableDescription.GlobalSecondaryIndexes!.Count);
+    }
+
     public static TheoryData<string, string> InvalidCreates => new()
     {
         { "empty list", "One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty" },

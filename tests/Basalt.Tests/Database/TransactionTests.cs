@@ -383,4 +383,20 @@ public class TransactionTests
         await fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [Transfer("bank", "acct0", -10, true), Transfer("bank", "acct1", 10, false)] });
         Assert.Equal(90, await Balance(fx, "bank", "acct0"));
     }
+
+    [Fact]
+    public async Task TransactGetItems_reads_100_items_and_refuses_101()
+    {
+        using var fx = new DatabaseFixture();
+        await fx.Db.CreateTableAsync(Accounts("many"));
+        for (int i = 0; i < 101; i++) await fx.Db.PutItemAsync(new PutItemRequest { TableName = "many", Item = Item(("id", S($"k{i}")), ("n", N($"{i}"))) });
+        TransactGetItemsRequest Of(int count) => new()
+        {
+            TransactItems = Enumerable.Range(0, count).Select(i => new TransactGetItem { Get = new TransactGet { TableName = "many", Key = Key($"k{i}") } }).ToList(),
+        };
+        var all = await fx.Db.TransactGetItemsAsync(Of(100));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"{i}"), all.Responses.Select(r => r.Item!["n"].AsNumber()));
+        await Assert.ThrowsAsync<ValidationException>(() => fx.Db.TransactGetItemsAsync(Of(101)));
+        await Assert.ThrowsAsync<ValidationException>(() => fx.Db.TransactGetItemsAsync(Of(0)));
+    }
 }
