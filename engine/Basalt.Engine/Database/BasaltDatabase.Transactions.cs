@@ -142,6 +142,7 @@ public sealed partial class BasaltDatabase
         var outcomes = await Task.WhenAll(prepares.Select(p => RunAsync(_engine.TransformAsync(p.Action.Routing, p.Action.Rest, p)))).ConfigureAwait(false);
         var reasons = new CancellationReason[actions.Count];
         bool cancelled = false;
+        Exception? failure = null;
         for (int i = 0; i < prepares.Length; i++)
         {
             var p = prepares[i];
@@ -149,13 +150,20 @@ public sealed partial class BasaltDatabase
             if (outcomes[i] is StorageException { Error: StorageError.Locked } || p.OutOfOrder)
                 reasons[i] = new CancellationReason("TransactionConflict", TransactionConflictException.DefaultMessage);
             else if (outcomes[i] is ValidationException v) reasons[i] = new CancellationReason("ValidationError", v.Message);
-            else if (outcomes[i] is { } other) throw other is StorageException ? other : new StorageException(StorageError.IoError, other.Message, other);
+            else if (outcomes[i] is { } other) failure ??= other; // an operating error (a shard refusing writes, a close)
             else if (p.CollectionFull)
                 reasons[i] = new CancellationReason("ItemCollectionSizeLimitExceeded", "Collection size exceeded.");
             else if (p.Action.Evaluation.Failed)
                 reasons[i] = new CancellationReason("ConditionalCheckFailed", ConditionalCheckFailedException.DefaultMessage,
                     p.Action.KeepOldOnFailure && p.Action.Evaluation.Old is { } old ? ItemCodec.Decode(old) : null);
             cancelled |= reasons[i] != CancellationReason.None;
+        }
+        if (failure is not null)
+        {
+            // Nothing is committed: release what was prepared (as far as the shards take writes; a restart drops the
+            // rest, since no commit record exists), then report the error.
+            foreach (var p in prepares.Where(p => p.Prepared)) _ = await RunAsync(Finish(p, commit: false)).ConfigureAwait(false);
+            throw failure;
         }
         if (cancelled)
         {

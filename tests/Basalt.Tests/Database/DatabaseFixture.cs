@@ -43,6 +43,8 @@ public sealed class DatabaseFixture : IDisposable
 
     public void Crash() => _engines.Crash();
 
+    public void InjectFaults(Func<Basalt.Engine.Storage.Vfs.FileOp, string, int, Basalt.Engine.Storage.Vfs.FaultKind> faults) => _engines.InjectFaults(faults);
+
     public void ReopenAfterCrash(Durability durability = Durability.Sync)
     {
         _engine = _engines.Open(durability, 2);

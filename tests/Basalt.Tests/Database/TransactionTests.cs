@@ -399,4 +399,36 @@ public class TransactionTests
         await Assert.ThrowsAsync<ValidationException>(() => fx.Db.TransactGetItemsAsync(Of(101)));
         await Assert.ThrowsAsync<ValidationException>(() => fx.Db.TransactGetItemsAsync(Of(0)));
     }
+
+    // A shard that refuses writes (its fsync failed) fails the transaction with the storage error; what the other shard
+    // prepared is released, so its item takes writes again, and nothing was applied.
+    [Fact]
+    public async Task A_failed_shard_fails_the_transaction_and_releases_the_other_shard_s_locks()
+    {
+        using var fx = new DatabaseFixture(Durability.Sync);
+        await fx.Db.CreateTableAsync(Accounts("bank"));
+        // accounts on both shards
+        var ids = Enumerable.Range(0, 16).Select(i => $"acct{i}").ToList();
+        foreach (var id in ids) await fx.Db.PutItemAsync(new PutItemRequest { TableName = "bank", Item = Item(("id", S(id)), ("balance", N("100"))) });
+        string healthy = ids.First(id => ShardOf(fx.Db.Engine, id) == 0), broken = ids.First(id => ShardOf(fx.Db.Engine, id) == 1);
+        fx.InjectFaults((op, path, _) => op == Basalt.Engine.Storage.Vfs.FileOp.Sync && path.Contains("shard-001") && path.EndsWith(".log")
+            ? Basalt.Engine.Storage.Vfs.FaultKind.IoError : Basalt.Engine.Storage.Vfs.FaultKind.None);
+        await Assert.ThrowsAsync<StorageException>(() => fx.Db.TransactWriteItemsAsync(new TransactWriteItemsRequest
+        {
+            TransactItems = [Transfer("bank", healthy, -10, checkFunds: true), Transfer("bank", broken, 10, false)],
+        }));
+        fx.InjectFaults((_, _, _) => Basalt.Engine.Storage.Vfs.FaultKind.None);
+        // the healthy shard's item is not held and was not changed
+        await fx.Db.UpdateItemAsync(new UpdateItemRequest { TableName = "bank", Key = Key(healthy), UpdateExpression = "ADD balance :z", ExpressionAttributeValues = Item((":z", N("0"))) });
+        Assert.Equal(100, await Balance(fx, "bank", healthy));
+    }
+
+    private static int ShardOf(StorageEngine engine, string id)
+    {
+        // an item's routing part: the table id (the first user table is 1) and the partition key's bytes
+        var routing = new byte[4 + id.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(routing, 1);
+        System.Text.Encoding.UTF8.GetBytes(id, routing.AsSpan(4));
+        return engine.ShardOf(routing);
+    }
 }
