@@ -73,9 +73,13 @@ public static class Program
     private static async Task<int> RunAsync(ServerOptions options, LogLevel logLevel, bool exitAfterOpen)
     {
         // --log-level is the level of Basalt's own categories (Debug: one line per request, Basalt.DynamoApi); ASP.NET
-        // Core's stay at Warning or above, or Information would add two Kestrel lines to every request.
+        // Core's stay at Warning or above, or Information would add two Kestrel lines to every request. Hosting's
+        // request diagnostics are off: while that category is enabled at any level, ASP.NET Core starts an Activity
+        // and a log scope for every request (about 700 bytes of garbage each). What it logs is the request lines
+        // (Information) and start-up failures, which StartAsync throws and RunAsync reports.
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel)
-            .AddFilter("Microsoft", logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning));
+            .AddFilter("Microsoft", logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None));
         var server = new BasaltServer(options with { Port = exitAfterOpen ? 0 : options.Port }, loggers);
         try
         {

@@ -21,6 +21,7 @@ public sealed class DynamoHttpClient : IDisposable
 
     public DynamoHttpClient(Uri endpoint, int connections)
     {
+        Endpoint = endpoint;
         _http = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = connections,
@@ -31,6 +32,8 @@ public sealed class DynamoHttpClient : IDisposable
         })
         { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(30) };
     }
+
+    public Uri Endpoint { get; }
 
     // Per worker: the body under construction and the record's field values.
     public sealed class RequestBuffer(int fieldCount, int fieldBytes, Random random)

@@ -90,6 +90,8 @@ public static class LoadBench
             var f = await runner.RunAsync(w, s.Seconds, s.Concurrency, s.Rate, 0);
             Console.WriteLine(Line(f));
             Console.Error.WriteLine($"load: machine busy / idle / steal {HostShares(f)} %");
+            if (f.ServerBytesPerRequest is { } bytes)
+                Console.Error.WriteLine($"load: server allocated {bytes:0} bytes per request (its /metrics)");
         }
     }
 
@@ -172,7 +174,8 @@ public static class LoadBench
         foreach (var p in parts) histogram.Add(p.LatencyUs);
         return new LoadFigures(parts[0].Server, parts[0].Workload, parts.Sum(p => p.Ops), parts.Sum(p => p.Seconds), histogram,
             parts.Sum(p => p.Errors), parts.Select(p => p.FirstError).FirstOrDefault(e => e is not null), parts.Sum(p => p.CpuSeconds),
-            SumHost(parts.Select(p => p.HostFrom)), SumHost(parts.Select(p => p.HostTo)));
+            SumHost(parts.Select(p => p.HostFrom)), SumHost(parts.Select(p => p.HostTo)),
+            parts.Sum(p => p.ServerAllocated), parts.Sum(p => p.ServerRequests));
     }
 
     // The rounds' host CPU readings added up, so that the merged figures' shares weigh each round by its length.
@@ -216,7 +219,7 @@ public static class LoadBench
         t.AppendLine(inv, $"- Data: {s.Records:N0} YCSB records (key `user` + FNV-1a hash of the sequence number; {s.FieldCount} string fields of {s.FieldBytes} random alphanumeric bytes), loaded into a fresh table `{DynamoHttpClient.Table}` (hash key `key`, S) on each server with {s.Concurrency} concurrent PutItem; then each workload for {s.Seconds:0.#} s per server in {s.Rounds} rounds that alternate the servers (A B, B A, ...), each round after a warm-up of min(1 s, 10%).");
         t.AppendLine("- Operations: a read is GetItem of a whole record (verified: a missing item counts as an error); an update or insert is PutItem of a whole record; YCSB's request distributions (scrambled zipfian, constant 0.99; latest for d).");
         t.AppendLine(inv, $"- Clients: {s.Concurrency} concurrent clients in the benchmark process (async tasks over pooled HTTP/1.1 keep-alive connections, one request in flight each), {(s.Rate > 0 ? $"open loop at {s.Rate:0} ops/s" : "closed loop")}; the same client code, bodies and headers for both servers (a well-formed SigV4 Authorization header with a fixed signature: neither server verifies signatures here). The client shares the machine's {m.Cores} cores with the server under test.");
-        t.AppendLine("- Latency: from when the operation was due (closed loop: when it started) to its answer, in an HdrHistogram (microseconds). ratio = Basalt's throughput over dynalite's, the median of the rounds' ratios. CPU µs/op: the server process's CPU time over the measured operations. Machine busy / idle / steal: shares of the machine's CPU time over the measured windows (/proc/stat); steal is time the hypervisor gave this virtual machine's CPUs to others, which stalls every thread at once and shows in the latency tail.");
+        t.AppendLine("- Latency: from when the operation was due (closed loop: when it started) to its answer, in an HdrHistogram (microseconds). ratio = Basalt's throughput over dynalite's, the median of the rounds' ratios. CPU µs/op: the server process's CPU time over the measured operations. Server bytes/request: what Basalt's server allocated on its managed heap per request it answered over the rounds (its /metrics: basalt_gc_allocated_bytes_total over basalt_requests_total; n/a for dynalite). Machine busy / idle / steal: shares of the machine's CPU time over the measured windows (/proc/stat); steal is time the hypervisor gave this virtual machine's CPUs to others, which stalls every thread at once and shows in the latency tail.");
         t.AppendLine("- Latency goal: after the comparison, Basalt alone in open loop at half of its own closed-loop throughput on the first workload, for the same time.");
         t.AppendLine();
         t.AppendLine("## Servers and durability");
@@ -228,14 +231,14 @@ public static class LoadBench
         t.AppendLine(inv, $"- Load time: basalt {loadSeconds[0]:0.00} s, dynalite {loadSeconds[1]:0.00} s ({s.Records / loadSeconds[0]:0} vs {s.Records / loadSeconds[1]:0} puts/s).");
         t.AppendLine();
         t.AppendLine("## Results");
-        t.AppendLine("| workload | server | ops/s | p50 µs | p99 µs | p99.9 µs | errors | server CPU µs/op | machine busy / idle / steal % | ratio (median round) | rounds' ratios |");
-        t.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        t.AppendLine("| workload | server | ops/s | p50 µs | p99 µs | p99.9 µs | errors | server CPU µs/op | server bytes/request | machine busy / idle / steal % | ratio (median round) | rounds' ratios |");
+        t.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (w, b, d, ratios) in results)
         {
             foreach (var f in new[] { b, d })
             {
                 bool isBasalt = f == b;
-                t.AppendLine(inv, $"| {w.Name} | {f.Server} | {f.OpsPerSecond:N0} | {f.P50Us:0} | {f.P99Us:0} | {f.P999Us:0} | {f.Errors} | {f.CpuUsPerOp:0.0} | {HostShares(f)} | {(isBasalt ? Median(ratios).ToString("0.00", inv) : "")} | {(isBasalt ? string.Join(" / ", ratios.Select(r => r.ToString("0.00", inv))) : "")} |");
+                t.AppendLine(inv, $"| {w.Name} | {f.Server} | {f.OpsPerSecond:N0} | {f.P50Us:0} | {f.P99Us:0} | {f.P999Us:0} | {f.Errors} | {f.CpuUsPerOp:0.0} | {(f.ServerBytesPerRequest is { } bytes ? bytes.ToString("N0", inv) : "n/a")} | {HostShares(f)} | {(isBasalt ? Median(ratios).ToString("0.00", inv) : "")} | {(isBasalt ? string.Join(" / ", ratios.Select(r => r.ToString("0.00", inv))) : "")} |");
             }
         }
         t.AppendLine();

@@ -11,9 +11,11 @@ namespace Basalt.Bench.Load;
 // Latency per operation in an HdrHistogram (microseconds, 3 significant digits); a read-modify-write counts once,
 // from its read to its write's answer.
 // Host: the machine's CPU time over the measured window (busy, idle and stolen by the hypervisor), when known.
+// ServerAllocated / ServerRequests: what the server allocated and answered over the phase (its /metrics; Basalt only).
 public sealed record LoadFigures(string Server, char Workload, long Ops, double Seconds, LongHistogram LatencyUs, long Errors, string? FirstError, double CpuSeconds,
-    HostCpu? HostFrom = null, HostCpu? HostTo = null)
+    HostCpu? HostFrom = null, HostCpu? HostTo = null, long ServerAllocated = 0, long ServerRequests = 0)
 {
+    public double? ServerBytesPerRequest => ServerRequests > 0 ? (double)ServerAllocated / ServerRequests : null;
     public (double BusyPercent, double IdlePercent, double StealPercent)? Host => HostCpu.Between(HostFrom, HostTo);
     public double OpsPerSecond => Ops / Seconds;
     public double P50Us => LatencyUs.GetValueAtPercentile(50);
@@ -62,6 +64,7 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
         var cpuAtMeasure = TimeSpan.Zero;
         bool cpuTaken = false;
         HostCpu? host0 = HostCpu.Read(), hostAtMeasure = null;
+        var allocation0 = warmupOnly ? null : await ServerAllocation.ReadAsync(client.Endpoint);
         var histograms = new LongHistogram[concurrency];
         // Open loop: one pacer thread releases each operation when it is due (sleeping until then: Pacer), and the
         // workers take them in order; nothing spins.
@@ -140,7 +143,11 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
         var merged = new LongHistogram(1, 60_000_000, 3);
         foreach (var h in histograms) merged.Add(h);
         double cpu = process is null ? 0 : (process.CpuTime - (cpuTaken ? cpuAtMeasure : cpu0)).TotalSeconds;
-        return new LoadFigures(server, workload.Name, ops, seconds, merged, errors, firstError, cpu, cpuTaken ? hostAtMeasure : host0, HostCpu.Read());
+        var hostEnd = HostCpu.Read();
+        var allocation1 = warmupOnly ? null : await ServerAllocation.ReadAsync(client.Endpoint);
+        var (allocated, requests) = allocation0 is { } a0 && allocation1 is { } a1 ? (a1.AllocatedBytes - a0.AllocatedBytes, a1.Requests - a0.Requests) : (0L, 0L);
+        return new LoadFigures(server, workload.Name, ops, seconds, merged, errors, firstError, cpu, cpuTaken ? hostAtMeasure : host0, hostEnd,
+            allocated, requests);
     }
 
     private async Task<(bool Ok, string? Error)> ReadModifyWriteAsync(DynamoHttpClient.RequestBuffer buffer, string key, Random random)

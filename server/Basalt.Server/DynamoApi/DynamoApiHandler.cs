@@ -34,8 +34,11 @@ namespace Basalt.Server.DynamoApi;
 // the server runs with --auth: then SigV4Verifier checks them, and the tables the body names, once the operation is
 // known (Auth/).
 //
-// Not yet here (docs/compatibility.md): the direct wire-to-item-encoding path for GetItem and PutItem (requests go
-// through the embedded API's managed request types).
+// GetItem and PutItem in their plain form go straight from the wire to the item encoding (GetItemFastPath,
+// PutItemFastPath); every other request goes through the embedded API's request types.
+//
+// Each answer is written into a pooled ResponseBuffer (a growable byte buffer and the Utf8JsonWriter over it),
+// returned once the body is sent, so a steady stream of requests allocates no response buffers.
 //
 // Every request is timed from HandleAsync's first line and counted in its finally (ApiMetrics.Complete: operation,
 // error type, latency histogram, and the Debug log line); the error writers leave the error type for it
@@ -118,10 +121,7 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
 
     private async Task DispatchAsync(HttpContext context, string target, ReadOnlyMemory<byte> body)
     {
-        int dot = target.IndexOf('.');
-        string api = dot < 0 ? "" : target[..dot];
-        string operation = dot < 0 ? "" : target[(dot + 1)..];
-        if (api is not ("DynamoDB_20120810" or "DynamoDB_20111205") || !IsImplemented(operation))
+        if (ImplementedOperation(target) is not { } operation)
         {
             await WriteErrorAsync(context.Response, 400, UnknownOperationType, message: null);
             return;
@@ -137,24 +137,51 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
             await WriteErrorAsync(context.Response, 400, SerializationType, message: null);
             return;
         }
-        var output = new ArrayBufferWriter<byte>(1024);
+        var buffer = ResponseBuffer.Rent();
         try
         {
-            using (var json = new Utf8JsonWriter(output, WriterOptions))
-                await RunAsync(operation, body, json, context.Request);
+            int status = 200;
+            try
+            {
+                await RunAsync(operation, body, buffer.Json, context.Request);
+                buffer.Json.Flush();
+            }
+            catch (Exception e)
+            {
+                buffer.Clear();
+                status = WriteException(context.Response, operation, e, buffer);
+            }
+            await WriteBodyAsync(context.Response, status, buffer.Written);
         }
-        catch (Exception e)
+        finally
         {
-            await WriteExceptionAsync(context.Response, operation, e);
-            return;
+            ResponseBuffer.Return(buffer);
         }
-        await WriteBodyAsync(context.Response, 200, output.WrittenMemory);
     }
 
-    internal static bool IsImplemented(string operation) => operation is "CreateTable" or "DescribeTable" or "ListTables"
-        or "UpdateTable" or "DeleteTable" or "PutItem" or "GetItem" or "DeleteItem" or "UpdateItem" or "Query" or "Scan"
-        or "BatchGetItem" or "BatchWriteItem" or "TransactWriteItems" or "TransactGetItems" or "TagResource" or "UntagResource"
-        or "ListTagsOfResource" or "DescribeLimits" or "DescribeEndpoints";
+    internal static bool IsImplemented(string operation) => Implemented(operation) is not null;
+
+    // The operation an X-Amz-Target names when its API is DynamoDB's and Basalt implements it, as a constant
+    // (no substring per request); otherwise null.
+    private static string? ImplementedOperation(string target)
+    {
+        int dot = target.IndexOf('.');
+        if (dot < 0) return null;
+        var api = target.AsSpan(0, dot);
+        return api is "DynamoDB_20120810" or "DynamoDB_20111205" ? Implemented(target.AsSpan(dot + 1)) : null;
+    }
+
+    private static string? Implemented(ReadOnlySpan<char> operation) => operation switch
+    {
+        "CreateTable" => "CreateTable", "DescribeTable" => "DescribeTable", "ListTables" => "ListTables",
+        "UpdateTable" => "UpdateTable", "DeleteTable" => "DeleteTable", "PutItem" => "PutItem", "GetItem" => "GetItem",
+        "DeleteItem" => "DeleteItem", "UpdateItem" => "UpdateItem", "Query" => "Query", "Scan" => "Scan",
+        "BatchGetItem" => "BatchGetItem", "BatchWriteItem" => "BatchWriteItem", "TransactWriteItems" => "TransactWriteItems",
+        "TransactGetItems" => "TransactGetItems", "TagResource" => "TagResource", "UntagResource" => "UntagResource",
+        "ListTagsOfResource" => "ListTagsOfResource", "DescribeLimits" => "DescribeLimits",
+        "DescribeEndpoints" => "DescribeEndpoints",
+        _ => null,
+    };
 
     private async ValueTask RunAsync(string operation, ReadOnlyMemory<byte> body, Utf8JsonWriter json, HttpRequest http)
     {
@@ -245,18 +272,18 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
 
     // DynamoDB's error for each exception the engine and the codec throw (WriteError). Anything else is a bug or an
     // operating failure: HTTP 500 InternalServerError, logged, never a dropped connection.
-    private async Task WriteExceptionAsync(HttpResponse response, string operation, Exception e)
+    // The error body goes into `buffer`; returns its HTTP status. The caller sends it.
+    private int WriteException(HttpResponse response, string operation, Exception e, ResponseBuffer buffer)
     {
-        var output = new ArrayBufferWriter<byte>(256);
-        (int Status, string Type) error;
-        using (var json = new Utf8JsonWriter(output, WriterOptions)) error = WriteError(json, e);
+        var error = WriteError(buffer.Json, e);
+        buffer.Json.Flush();
         if (error.Status == 500)
         {
             if (e is StorageException storage) logger.LogError(storage, "{Operation} failed in storage: {Error}", operation, storage.Error);
             else logger.LogError(e, "{Operation} failed", operation);
         }
         ApiMetrics.SetError(response.HttpContext, error.Type);
-        await WriteBodyAsync(response, error.Status, output.WrittenMemory);
+        return error.Status;
     }
 
     // The body of DynamoDB's answer to an exception, into `json`; returns its HTTP status and __type.
@@ -316,7 +343,7 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
 
     // The whole body in one pooled array; length -1 when it is over RequestBytesMax (chunked bodies have no
     // Content-Length to check up front).
-    private static async Task<(byte[]? Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancel)
+    private static async ValueTask<(byte[]? Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancel)
     {
         int capacity = (int)Math.Min(request.ContentLength ?? 4096, RequestBytesMax);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
