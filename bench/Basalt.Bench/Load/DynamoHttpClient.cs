@@ -1,16 +1,19 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
 namespace Basalt.Bench.Load;
 
-// The load generator's DynamoDB target: DynamoDB's JSON protocol over pooled HTTP/1.1 connections, with request
+// The load generator's DynamoDB target: DynamoDB's JSON protocol over HTTP/1.1 keep-alive connections, with request
 // bodies written by Utf8JsonWriter into a per-worker buffer, so that the client costs as little as it can and the
-// same on every server it drives. Requests carry a well-formed SigV4 Authorization header with a fixed signature:
-// Basalt (without --auth) and dynalite check its form, not its signature, so signing (an HMAC chain per request)
-// would only load the client. Thread-safe: workers share one instance; each has its own RequestBuffer.
+// same on every server it drives. The measured operations (GetAsync, PutAsync) go over the worker's own connection
+// (RawHttpConnection: one request in flight, nothing allocated per request); table set-up and the other benches'
+// requests (SendAsync) over HttpClient. Requests carry a well-formed SigV4 Authorization header with a fixed
+// signature: Basalt (without --auth) and dynalite check its form, not its signature, so signing (an HMAC chain per
+// request) would only load the client. Thread-safe: workers share one instance; each has its own RequestBuffer.
 public sealed class DynamoHttpClient : IDisposable
 {
     public const string Table = "usertable";
@@ -19,9 +22,14 @@ public sealed class DynamoHttpClient : IDisposable
         "AWS4-HMAC-SHA256 Credential=basalt/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000";
     private readonly HttpClient _http;
 
+    private const string Date = "20260101T000000Z";
+    private readonly byte[] _getHead, _putHead;
+
     public DynamoHttpClient(Uri endpoint, int connections)
     {
         Endpoint = endpoint;
+        _getHead = RawHttpConnection.Head(endpoint, "GetItem", Date, Authorization);
+        _putHead = RawHttpConnection.Head(endpoint, "PutItem", Date, Authorization);
         _http = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = connections,
@@ -35,54 +43,77 @@ public sealed class DynamoHttpClient : IDisposable
 
     public Uri Endpoint { get; }
 
-    // Per worker: the body under construction and the record's field values.
-    public sealed class RequestBuffer(int fieldCount, int fieldBytes, Random random)
+    // Per worker: the body under construction, its JSON writer, the record's field values, and the worker's
+    // connection (opened on first use; Dispose closes it).
+    public sealed class RequestBuffer(int fieldCount, int fieldBytes, Random random) : IDisposable
     {
         public readonly ArrayBufferWriter<byte> Body = new(fieldCount * (fieldBytes + 16) + 128);
         public readonly string[] Fields = Enumerable.Range(0, fieldCount).Select(_ => RandomText(random, fieldBytes)).ToArray();
+        private Utf8JsonWriter? _json;
+        internal RawHttpConnection? Connection;
+
+        // The writer, reset onto an emptied body.
+        internal Utf8JsonWriter StartBody()
+        {
+            Body.ResetWrittenCount();
+            if (_json is null) _json = new Utf8JsonWriter(Body);
+            else _json.Reset(Body);
+            return _json;
+        }
 
         private static string RandomText(Random random, int bytes)
         {
             const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
             return string.Create(bytes, random, static (span, r) => { for (int i = 0; i < span.Length; i++) span[i] = alphabet[r.Next(alphabet.Length)]; });
         }
+
+        public void Dispose() => Connection?.Dispose();
     }
 
     public async Task<(bool Ok, string? Error)> PutAsync(RequestBuffer buffer, string key, Random random)
     {
         // A new value for one field per put, so that successive puts of a key differ.
         buffer.Fields[random.Next(buffer.Fields.Length)] = buffer.Fields[random.Next(buffer.Fields.Length)];
-        buffer.Body.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer.Body))
-        {
-            json.WriteStartObject();
-            json.WriteString("TableName", Table);
-            json.WriteStartObject("Item");
-            WriteString(json, "key", key);
-            for (int i = 0; i < buffer.Fields.Length; i++) WriteString(json, FieldNames[i], buffer.Fields[i]);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        var (status, body) = await SendAsync("PutItem", buffer.Body.WrittenMemory);
-        return status == HttpStatusCode.OK ? (true, null) : (false, $"PutItem: HTTP {(int)status} {body}");
+        var json = buffer.StartBody();
+        json.WriteStartObject();
+        json.WriteString("TableName", Table);
+        json.WriteStartObject("Item");
+        WriteString(json, "key", key);
+        for (int i = 0; i < buffer.Fields.Length; i++) WriteString(json, FieldNames[i], buffer.Fields[i]);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.Flush();
+        var (status, body, error) = await SendAsync(buffer, _putHead);
+        return status == 200 ? (true, null) : (false, error ?? $"PutItem: HTTP {status} {Encoding.UTF8.GetString(body.Span)}");
     }
 
     // Ok only when the item exists (every read is of a loaded or inserted key).
     public async Task<(bool Ok, string? Error)> GetAsync(RequestBuffer buffer, string key)
     {
-        buffer.Body.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer.Body))
+        var json = buffer.StartBody();
+        json.WriteStartObject();
+        json.WriteString("TableName", Table);
+        json.WriteStartObject("Key");
+        WriteString(json, "key", key);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.Flush();
+        var (status, body, error) = await SendAsync(buffer, _getHead);
+        if (status != 200) return (false, error ?? $"GetItem: HTTP {status} {Encoding.UTF8.GetString(body.Span)}");
+        return body.Span.IndexOf("\"Item\""u8) >= 0 ? (true, null) : (false, $"GetItem: no item for {key}");
+    }
+
+    private async ValueTask<(int Status, ReadOnlyMemory<byte> Body, string? Error)> SendAsync(RequestBuffer buffer, byte[] head)
+    {
+        try
         {
-            json.WriteStartObject();
-            json.WriteString("TableName", Table);
-            json.WriteStartObject("Key");
-            WriteString(json, "key", key);
-            json.WriteEndObject();
-            json.WriteEndObject();
+            var (status, body) = await (buffer.Connection ??= new RawHttpConnection(Endpoint)).SendAsync(head, buffer.Body.WrittenMemory);
+            return (status, body, null);
         }
-        var (status, body) = await SendAsync("GetItem", buffer.Body.WrittenMemory);
-        if (status != HttpStatusCode.OK) return (false, $"GetItem: HTTP {(int)status} {body}");
-        return body.Contains("\"Item\"", StringComparison.Ordinal) ? (true, null) : (false, $"GetItem: no item for {key}");
+        catch (Exception e) when (e is IOException or SocketException or InvalidDataException)
+        {
+            return (0, default, $"connection: {e.Message}");
+        }
     }
 
     // withGlobalIndex: also a global secondary index "by-field0" (hash key field0, every attribute projected), so that
@@ -110,7 +141,7 @@ public sealed class DynamoHttpClient : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = JsonType;
         request.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDB_20120810." + operation);
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", "20260101T000000Z");
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", Date);
         request.Headers.TryAddWithoutValidation("Authorization", Authorization);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());

@@ -35,7 +35,7 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
             var random = new Random(unchecked((int)seed) + w);
-            var buffer = new DynamoHttpClient.RequestBuffer(fieldCount, fieldBytes, random);
+            using var buffer = new DynamoHttpClient.RequestBuffer(fieldCount, fieldBytes, random);
             long i;
             while ((i = Interlocked.Increment(ref next)) < records && error is null)
             {
@@ -92,7 +92,7 @@ public sealed class LoadRunner(DynamoHttpClient client, PeerProcess? process, st
         {
             var histogram = histograms[w] = new LongHistogram(1, 60_000_000, 3);
             var random = new Random(HashCode.Combine(seed, w, round, workload.Name));
-            var buffer = new DynamoHttpClient.RequestBuffer(fieldCount, fieldBytes, random);
+            using var buffer = new DynamoHttpClient.RequestBuffer(fieldCount, fieldBytes, random);
             var zipf = new ScrambledZipfian(records, zeta);
             while (true)
             {
