@@ -23,10 +23,13 @@ public sealed class FaultFixture : IDisposable
 
     public static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
+    // Seeds the offsets of BitFlip faults on Map in the next file system.
+    public int Seed { get; set; } = 1;
+
     public StorageOptions Options(Durability durability = Durability.Sync, long memtableBytes = 256 << 10) => new()
     {
         Directory = Root,
-        FileSystem = Fs = new FaultInjectingFileSystem(Memory.Session(), Plan),
+        FileSystem = Fs = new FaultInjectingFileSystem(Memory.Session(), Plan) { Seed = Seed },
         Durability = durability,
         Shards = 1,
         MemtableBytes = memtableBytes,
