@@ -83,6 +83,17 @@ public sealed class FaultFixture : IDisposable
         return Array.FindLastIndex(bytes, b => b != 0) + 1;
     }
 
+    // Polls until the condition holds; fails the test after the timeout (never a wait without end).
+    public static async Task Until(Func<bool> condition, string what, int timeoutMs = 20_000)
+    {
+        var until = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= until) Assert.Fail($"timed out waiting for {what}");
+            await Task.Delay(2);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var e in _open)
