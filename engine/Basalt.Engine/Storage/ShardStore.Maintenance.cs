@@ -338,6 +338,24 @@ internal sealed partial class ShardStore
         ulong id = NextFileNumber();
         string path = PathOf(SegmentName(id));
         segment = null;
+        try
+        {
+            return WriteSegment(cursor, maxSeq, dropTombstones, tier, id, path, out segment);
+        }
+        catch
+        {
+            // No manifest lists the file yet: a partial segment (a full disk, a failed write or fsync) is deleted at
+            // once. Left for the next open to delete, every failed retry of a flush on a full disk left one more
+            // partial file behind, holding the space the retries were waiting for.
+            try { if (_fs.Exists(path)) _fs.Delete(path); }
+            catch (StorageException) { /* the next open deletes it: no manifest lists it */ }
+            throw;
+        }
+    }
+
+    private SegmentEntry? WriteSegment(MergingIterator cursor, ulong maxSeq, bool dropTombstones, int tier, ulong id, string path, out Segment? segment)
+    {
+        segment = null;
         SegmentProperties props;
         long entries = 0;
         using (var writer = new SegmentWriter(_fs, path, new SegmentWriterOptions(BlockBytes: _options.SegmentBlockBytes)))
