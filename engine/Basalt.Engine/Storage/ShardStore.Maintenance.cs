@@ -25,6 +25,7 @@ internal sealed partial class ShardStore
     private readonly List<TaskCompletionSource> _flushWaiters = new();  // shard thread
     private bool _flushRequested;  // shard thread: a FlushAsync waits for a rotation that stalled
     private StorageException? _flushError;  // Volatile: the last flush failure, cleared by a successful flush
+    private readonly List<string> _abandonedSegments = new();  // maintenance thread: see Abandon
 
     private void PostMaintenance(Action job)
     {
@@ -97,12 +98,12 @@ internal sealed partial class ShardStore
                     if (entry is not null)
                     {
                         _liveSegments.RemoveAt(0);
-                        segment!.DeleteWhenUnreferenced = true;
-                        segment.Release();
+                        Abandon(segment!);
                     }
                     throw;
                 }
                 _manifest = next;
+                DeleteAbandoned();
                 Volatile.Write(ref _flushError, null);
                 Metrics.Flushes++;
                 Metrics.FlushBytes += entry?.FileBytes ?? 0;
@@ -129,6 +130,28 @@ internal sealed partial class ShardStore
             }
         }
         MaybeCompact(force: false);
+    }
+
+    // Maintenance thread, after a manifest save failed: drops the new segment that the failed state listed. Its file
+    // goes at once if the old manifest is certainly the one on disk; else it waits for the next successful save (the
+    // new manifest may have reached the disk, and deleting a segment a durable manifest lists loses its data: the
+    // next open fails on the missing file, and the logs it came from are no longer replayed).
+    private void Abandon(Segment segment)
+    {
+        if (_manifestStore.LastSaveMayBeOnDisk) _abandonedSegments.Add(segment.Path);
+        else segment.DeleteWhenUnreferenced = true;
+        segment.Release();
+    }
+
+    // Maintenance thread, after a successful save: no durable manifest lists the abandoned segments now.
+    private void DeleteAbandoned()
+    {
+        foreach (var path in _abandonedSegments)
+        {
+            try { _fs.Delete(path); }
+            catch (StorageException) { /* the next open deletes it: no manifest lists it */ }
+        }
+        _abandonedSegments.Clear();
     }
 
     // Shard thread.
@@ -290,10 +313,11 @@ internal sealed partial class ShardStore
         }
         catch
         {
-            if (output is not null) { output.DeleteWhenUnreferenced = true; output.Release(); }
+            if (output is not null) Abandon(output);
             throw;
         }
         _manifest = next;
+        DeleteAbandoned();
         _liveSegments.RemoveRange(start, count);
         if (output is not null) _liveSegments.Insert(start, output);
         Metrics.Compactions++;
