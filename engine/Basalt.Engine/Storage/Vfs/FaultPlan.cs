@@ -92,6 +92,7 @@ public sealed class FaultRule
     internal FaultKind Kind { get; private set; }
     internal int DelayMs { get; private set; }
     internal FaultGate? Gate { get; private set; }
+    private Action? _then;
 
     // Operations this rule matched, and the ones it fired on.
     public int Matches => Volatile.Read(ref _matches);
@@ -156,6 +157,14 @@ public sealed class FaultRule
         return this;
     }
 
+    // Runs `action` each time the rule fires, before the operation (under the plan's lock: keep it short, and never
+    // touch the file system from it). Marks a point in a sequence: "once MANIFEST.tmp was renamed, ...".
+    public FaultRule Then(Action action)
+    {
+        _then = action;
+        return this;
+    }
+
     internal bool TryFire(FileOp op, string path, int bytes)
     {
         if (_op is { } want && want != op) return false;
@@ -165,6 +174,7 @@ public sealed class FaultRule
         int match = ++_matches;
         if (match <= _skip || _hits >= _times) return false;
         _hits++;
+        _then?.Invoke();
         return true;
     }
 }
