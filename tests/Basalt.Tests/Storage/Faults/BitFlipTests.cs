@@ -158,6 +158,42 @@ public class BitFlipTests(ITestOutputHelper output) : IDisposable
         Assert.True(_fx.Memory.Exists(segment)); // nothing was deleted on the strength of a bad manifest
     }
 
+    // The folder's identity file (BASALT: text, "shards=N"): a flipped bit either lands where it changes nothing (the
+    // title line) or fails the open with a clear error; never a crash, never an open with the wrong shard count.
+    [Fact]
+    public async Task A_flip_in_the_identity_file_fails_the_open_clearly_or_changes_nothing()
+    {
+        var options = _fx.Options() with { Shards = null }; // the count comes from the file, as in the server
+        var engine = _fx.Open(options with { Shards = 2 });
+        for (int i = 0; i < 50; i++) await engine.PutAsync(B($"k{i}"), [], B($"v{i}"));
+        _fx.Close(engine);
+        string identity = FaultFixture.Root + "/BASALT";
+        var original = _fx.Memory.ReadAll(identity);
+        int digit = Array.IndexOf(original, (byte)'=', System.Text.Encoding.UTF8.GetString(original).IndexOf("shards=", StringComparison.Ordinal)) + 1;
+        var flips = Enumerable.Range(0, original.Length).Select(o => (Offset: o, Bit: o % 8))
+            .Concat(Enumerable.Range(0, 8).Select(b => (Offset: digit, Bit: b))).ToList();
+        int refused = 0;
+        foreach (var (offset, bit) in flips)
+        {
+            _fx.Fs.FlipBit(identity, offset, bit);
+            try
+            {
+                engine = _fx.Open(_fx.Options() with { Shards = null });
+                Assert.Equal(2, engine.ShardMetrics.Count);
+                for (int i = 0; i < 50; i++) Assert.Equal(B($"v{i}"), engine.Get(B($"k{i}"), []));
+                _fx.Close(engine);
+            }
+            catch (StorageException e)
+            {
+                Assert.True(e.Error is StorageError.IncompatibleDataFolder or StorageError.Corruption, $"flip at {offset} bit {bit}: {e.Error}: {e.Message}");
+                refused++;
+            }
+            _fx.Fs.FlipBit(identity, offset, bit); // back
+        }
+        Assert.True(refused > 0);
+        output.WriteLine($"{flips.Count} flips, {refused} refused at the open");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
