@@ -146,6 +146,25 @@ public class BitFlipTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(metrics.LastWalTailCut);
     }
 
+    // A flip on the way from the disk (the read returns a flipped bit once; the stored log is sound): the open fails
+    // with Corruption rather than replaying a bad record, and the next open reads the log whole.
+    [Fact]
+    public async Task A_flip_in_a_log_read_fails_that_open_and_the_next_open_reads_everything()
+    {
+        // One log (1 MiB memtables) whose records reach past the middle of the first 1 MiB read, where the flip lands.
+        var engine = _fx.Open(memtableBytes: 1 << 20);
+        for (int i = 0; i < 80; i++) await engine.PutAsync(B($"r{i:D2}"), [], new byte[8000]);
+        _fx.Close(engine);
+        string log = _fx.Files("wal-").OrderBy(n => n).Last();
+        var flip = _fx.Plan.When(FileOp.Read, log).Nth(1).Inject(FaultKind.BitFlip);
+        var e = Assert.Throws<StorageException>(() => _fx.Open(memtableBytes: 1 << 20));
+        Assert.Equal(1, flip.Hits);
+        AssertNames(e, log);
+        _fx.Plan.Clear();
+        engine = _fx.Open(memtableBytes: 1 << 20);
+        for (int i = 0; i < 80; i++) Assert.Equal(new byte[8000], engine.Get(B($"r{i:D2}"), []));
+    }
+
     [Fact]
     public async Task A_flip_in_the_manifest_fails_the_open_with_file_and_offset()
     {

@@ -200,4 +200,43 @@ public class DiskFullTests : IDisposable
         AssertPresent(engine, acked.Concat(more));
         for (int i = 1000; i < 1300; i++) Assert.Null(engine.Get(B($"k{i:D5}"), []));
     }
+
+    // Recovery writes too (a segment of what it replayed, the manifest, a new log): on a full disk the open fails with
+    // DiskFull and leaves nothing half done; once space returns the open succeeds with everything.
+    [Fact]
+    public async Task An_open_on_a_full_disk_fails_clearly_and_succeeds_when_space_returns()
+    {
+        var engine = _fx.Open();
+        var (acked, error) = await WriteUntilFailure(engine, 0, 100);
+        Assert.Null(error);
+        _fx.Crash(); // the data is in the log only: the open must flush it
+        _fx.Plan.When(FileOp.Write, "seg-").Inject(FaultKind.DiskFull);
+        var e = Assert.Throws<StorageException>(() => _fx.Open());
+        AssertFull(e);
+        Assert.Empty(_fx.Files("seg-"));
+        _fx.Plan.Clear();
+        engine = _fx.Open();
+        AssertPresent(engine, acked);
+    }
+
+    // ENOSPC reported by fsync itself (delayed allocation, thin provisioning) is an fsync failure: the written pages may
+    // be gone, so the shard refuses writes until it is reopened, with the cause in the message.
+    [Fact]
+    public async Task Out_of_space_reported_by_the_log_fsync_refuses_writes_until_the_reopen()
+    {
+        var engine = _fx.Open();
+        var (acked, _) = await WriteUntilFailure(engine, 0, 20);
+        bool full = true;
+        _fx.Plan.When(FileOp.Sync, "wal-").While(() => full).Inject(FaultKind.DiskFull);
+        var e = await Assert.ThrowsAsync<StorageException>(async () => await engine.PutAsync(B("x"), [], B("x")));
+        Assert.Equal(StorageError.WritesRefused, e.Error);
+        Assert.Contains("disk full", e.Message);
+        full = false;
+        Assert.Equal(StorageError.WritesRefused, (await Assert.ThrowsAsync<StorageException>(async () => await engine.PutAsync(B("y"), [], B("y")))).Error);
+        AssertPresent(engine, acked);
+        _fx.Close(engine);
+        engine = _fx.Open();
+        AssertPresent(engine, acked);
+        await engine.PutAsync(B("after"), [], B("ok"));
+    }
 }
