@@ -73,8 +73,7 @@ public class SlowIoTests : IDisposable
         var value = new byte[4000];
         var writes = Enumerable.Range(0, 300).Select(i => engine.PutAsync(B($"k{i:D3}"), [], value).AsTask()).ToArray();
         var metrics = engine.ShardMetrics[0];
-        await Until(() => metrics.StallReason == "memtable-flush-behind", "the shard to stall");
-        Assert.True(gate.Waiting > 0);
+        await Until(() => metrics.StallReason == "memtable-flush-behind" && gate.Waiting > 0, "the shard to stall behind the held flush");
         Assert.Contains(writes, w => !w.IsCompleted); // writers wait behind the stall: neither acknowledged nor failed
         int done = writes.Count(w => w.IsCompletedSuccessfully);
         Assert.True(done > 0);
