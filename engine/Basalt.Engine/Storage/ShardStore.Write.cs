@@ -568,6 +568,16 @@ internal sealed partial class ShardStore
             // end in a torn record now; recovery cuts it. Writes go on in a new log once one can be opened.
             _wal = null;
             RetireWal(wal);
+            if (wal.FlushedPosition == 0)
+            {
+                // No record of this log was ever written whole: nothing in it can be acknowledged or replayed, and no
+                // ring slot refers to it. Delete it rather than keep one more empty log per failed write: on a disk
+                // that takes new files but no data, every failed write made a new log (200 failed writes, 200 logs,
+                // until a flush that the full disk also prevented). The syncer still closes the writer.
+                _logs.Remove(wal.LogNumber);
+                try { _fs.Delete(wal.Path); }
+                catch (StorageException) { /* an empty log left behind reads as empty and is recycled at the next open */ }
+            }
             var error = e.Error == StorageError.DiskFull ? e : new StorageException(StorageError.IoError, $"write-ahead log write failed: {e.Message}", e);
             for (int i = 0; i < count; i++)
             {
