@@ -239,4 +239,25 @@ public class DiskFullTests : IDisposable
         AssertPresent(engine, acked);
         await engine.PutAsync(B("after"), [], B("ok"));
     }
+
+    // A disk that still takes new (sparse) files but no data, as ext4 does when full: each failed write needs a new
+    // log, and none may be left behind per failure.
+    [Fact]
+    public async Task Failed_writes_on_a_full_disk_leave_no_empty_logs_behind()
+    {
+        var engine = _fx.Open();
+        var (acked, _) = await WriteUntilFailure(engine, 0, 10);
+        int logsBefore = _fx.Files("wal-").Length;
+        bool full = true;
+        _fx.Plan.When(FileOp.Write, "wal-").While(() => full).Inject(FaultKind.DiskFull);
+        for (int i = 0; i < 200; i++)
+            AssertFull(await Assert.ThrowsAsync<StorageException>(async () => await engine.PutAsync(B($"x{i}"), [], B("x"))));
+        await Until(() => _fx.Files("wal-").Length <= logsBefore + 1, $"at most one log more than {logsBefore}, not {_fx.Files("wal-").Length}");
+        full = false;
+        var (more, error) = await WriteUntilFailure(engine, 10, 20);
+        Assert.Null(error);
+        _fx.Crash();
+        engine = _fx.Open();
+        AssertPresent(engine, acked.Concat(more));
+    }
 }
