@@ -260,4 +260,26 @@ public class DiskFullTests : IDisposable
         engine = _fx.Open();
         AssertPresent(engine, acked.Concat(more));
     }
+
+    // File creation alone fails (no inode, no room in the folder): a rotation cannot make its log and a flush cannot
+    // make its segment.
+    [Fact]
+    public async Task File_creation_out_of_space_fails_the_writes_that_need_a_new_file_and_writes_resume()
+    {
+        var engine = _fx.Open();
+        bool full = true;
+        var rule = _fx.Plan.When(FileOp.Create).While(() => full).Inject(FaultKind.DiskFull);
+        var (acked, error) = await WriteUntilFailure(engine, 0, 2000);
+        Assert.NotNull(error);
+        AssertFull(error);
+        Assert.True(rule.Hits >= 1);
+        AssertPresent(engine, acked);
+        full = false;
+        var (more, again) = await WriteUntilFailure(engine, 2000, 2600);
+        Assert.Null(again);
+        await engine.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        _fx.Crash();
+        engine = _fx.Open();
+        AssertPresent(engine, acked.Concat(more));
+    }
 }
