@@ -177,6 +177,70 @@ public class BitFlipTests(ITestOutputHelper output) : IDisposable
         Assert.True(_fx.Memory.Exists(segment)); // nothing was deleted on the strength of a bad manifest
     }
 
+    // Randomized (BASALT_SEED): one bit flipped anywhere in a log's records or its end marker. The open either fails
+    // with Corruption naming the log and an offset at or before the flip, or succeeds with every record before the last
+    // intact; the last may be cut (then reported), and no read ever returns a wrong value.
+    [Fact]
+    public async Task A_seeded_flip_anywhere_in_a_log_is_reported_or_cuts_only_the_last_record()
+    {
+        await TestSeed.RunAsync(output, async seed =>
+        {
+            int opened = 0, refused = 0;
+            for (int round = 0; round < 16; round++)
+            {
+                using var fx = new FaultFixture();
+                var engine = fx.Open();
+                for (int i = 0; i < 60; i++) await engine.PutAsync(B("w"), B($"{i:D2}"), B($"value-{i}-" + new string('x', i)));
+                fx.Close(engine);
+                string log = fx.Files("wal-").OrderBy(n => n).Last();
+                int end = fx.LogEnd(log);
+                long flipped = fx.Fs.FlipRandomBit(log, seed + round, 0, end + 21);
+                try
+                {
+                    engine = fx.Open();
+                }
+                catch (StorageException e)
+                {
+                    AssertNames(e, log);
+                    Assert.True(e.FileOffset <= flipped, $"reported offset {e.FileOffset}, flipped {flipped}");
+                    refused++;
+                    continue;
+                }
+                for (int i = 0; i < 59; i++) Assert.Equal(B($"value-{i}-" + new string('x', i)), engine.Get(B("w"), B($"{i:D2}")));
+                var last = engine.Get(B("w"), B("59"));
+                if (last is null) Assert.Equal(1, engine.ShardMetrics[0].WalTailsCut);
+                else Assert.Equal(B("value-59-" + new string('x', 59)), last);
+                opened++;
+            }
+            output.WriteLine($"{refused} opens refused with Corruption, {opened} opened");
+            Assert.True(refused > 0);
+        });
+    }
+
+    // Randomized (BASALT_SEED): one bit flipped anywhere in the manifest always fails the open, naming the file.
+    [Fact]
+    public async Task A_seeded_flip_anywhere_in_the_manifest_fails_the_open_naming_it()
+    {
+        string segment = await SegmentOnDisk();
+        string manifest = FaultFixture.ShardDir + "/MANIFEST";
+        TestSeed.Run(output, seed =>
+        {
+            for (int round = 0; round < 32; round++)
+            {
+                long flipped = _fx.Fs.FlipRandomBit(manifest, seed + round);
+                var e = Assert.Throws<StorageException>(() => _fx.Open());
+                Assert.True(e.Error is StorageError.Corruption or StorageError.IncompatibleDataFolder, $"{e.Error}: {e.Message}");
+                Assert.Equal(manifest, e.FilePath);
+                Assert.Contains($"offset {e.FileOffset}", e.Message);
+                _fx.Fs.FlipRandomBit(manifest, seed + round); // the same bit, back
+                Assert.True(flipped >= 0);
+            }
+        });
+        Assert.True(_fx.Memory.Exists(segment));
+        var engine = _fx.Open();
+        Assert.Equal(Value(0), engine.Get(B("k0000"), []));
+    }
+
     // The folder's identity file (BASALT: text, "shards=N"): a flipped bit either lands where it changes nothing (the
     // title line) or fails the open with a clear error; never a crash, never an open with the wrong shard count.
     [Fact]
