@@ -273,13 +273,10 @@ internal sealed partial class ShardStore
                     var error = TryRotate(request.MemtableBytes, out bool stalled);
                     if (stalled)
                     {
-                        var flushError = Volatile.Read(ref _flushError);
-                        if (flushError is not null && _stallReason == "memtable-flush-behind")
+                        if (StallFailure() is { } error2)
                         {
-                            // Flushes are failing (a full disk): waiting would be forever. Fail what is
-                            // queued with the cause; writes resume once a flush succeeds.
-                            var error2 = new StorageException(flushError.Error == StorageError.DiskFull ? StorageError.DiskFull : StorageError.IoError,
-                                $"shard {_index} cannot take writes: memtables cannot be flushed: {flushError.Message}", flushError);
+                            // Flushes or compactions are failing (a full disk, a corrupt segment): waiting would be
+                            // forever. Fail what is queued with the cause; writes resume once one succeeds.
                             request.SetException(error2);
                             FailQueued(error2);
                             return true;
