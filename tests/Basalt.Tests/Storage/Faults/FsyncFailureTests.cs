@@ -29,11 +29,13 @@ public class FsyncFailureTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_failed_log_fsync_refuses_writes_keeps_reads_and_loses_nothing_acknowledged(bool crash)
+    [InlineData(true, Durability.Sync)]
+    [InlineData(false, Durability.Sync)]
+    [InlineData(true, Durability.Group)]
+    [InlineData(false, Durability.Group)]
+    public async Task A_failed_log_fsync_refuses_writes_keeps_reads_and_loses_nothing_acknowledged(bool crash, Durability durability)
     {
-        var engine = await WithAcknowledged(50);
+        var engine = await WithAcknowledged(50, durability);
         bool failing = true;
         var rule = _fx.Plan.When(FileOp.Sync, "wal-").While(() => failing).Inject(FaultKind.IoError);
         var e = await Assert.ThrowsAsync<StorageException>(async () => await engine.PutAsync(B("failed"), [], B("x")));
@@ -52,7 +54,7 @@ public class FsyncFailureTests(ITestOutputHelper output) : IDisposable
         if (crash) _fx.Crash();
         else _fx.Close(engine);
         _fx.Plan.Clear();
-        engine = _fx.Open();
+        engine = _fx.Open(durability);
         AssertAcknowledged(engine, 50);
         Assert.Null(engine.Get(B("later"), [])); // refused before it was logged
         var failed = engine.Get(B("failed"), []);
