@@ -306,7 +306,7 @@ internal sealed partial class ShardStore
     // rotate) fail now with the cause rather than wait for a compaction that may never come.
     private void FailStalledOnCompaction()
     {
-        if (StallFailure() is not { } error) return;
+        if (_stallReason != "compaction-behind" || StallFailure() is not { } error) return;
         FailQueued(error);
         foreach (var waiter in _flushWaiters) waiter.TrySetException(error);
         _flushWaiters.Clear();

@@ -567,8 +567,9 @@ internal sealed partial class ShardStore
             RetireWal(wal);
             if (wal.FlushedPosition == 0)
             {
-                // No record of this log was ever written whole: nothing in it can be acknowledged or replayed, and no
-                // ring slot refers to it. Delete it rather than keep one more empty log per failed write: on a disk
+                // No record of this log was ever written whole: nothing in it can be acknowledged or replayed (a ring
+                // slot of a transform that wrote nothing may name it, but its fsync has nothing to cover). Delete it
+                // rather than keep one more empty log per failed write: on a disk
                 // that takes new files but no data, every failed write made a new log (200 failed writes, 200 logs,
                 // until a flush that the full disk also prevented). The syncer still closes the writer.
                 _logs.Remove(wal.LogNumber);
