@@ -78,4 +78,32 @@ public class ServerFaultTests
         Assert.Equal(HttpStatusCode.OK, getStatus);
         Assert.Contains("\"before\"", getBody);
     }
+
+    // A torn log tail, cut when the server opens its data folder, shows in GET /metrics.
+    [Fact]
+    public async Task A_cut_log_tail_shows_in_the_metrics()
+    {
+        var memory = new MemoryFileSystem(crashable: false);
+        await using (var fx = await Start(new FaultInjectingFileSystem(memory)))
+        {
+            await Ok(fx, "CreateTable", Table);
+            for (int i = 0; i < 20; i++) await Ok(fx, "PutItem", Put($"k{i}", "v"));
+        }
+        // The start of a record's header with a plausible length, then nothing: a write torn by a crash.
+        string dir = memory.List("/faults-data").Count > 0 ? "/faults-data/shard-000" : throw new InvalidOperationException("no data folder");
+        string log = dir + "/" + memory.List(dir).Where(n => n.StartsWith("wal-", StringComparison.Ordinal)).OrderBy(n => n).Last();
+        var bytes = memory.ReadAll(log);
+        int end = 0; // walk the records (WalFormat: a 21-byte header whose bytes 4..7 are the payload length) to the end marker
+        while (bytes.AsSpan(end, 21).ContainsAnyExcept((byte)0)) end += 21 + BitConverter.ToInt32(bytes, end + 4);
+        Assert.True(end > 0);
+        memory.Poke(log, end, [0x12, 0x34, 0x56, 0x78, 40, 0, 0, 0, 0x55]);
+        await using (var fx = await Start(new FaultInjectingFileSystem(memory)))
+        {
+            string text = await fx.Http.GetStringAsync("/metrics");
+            var cut = text.Split('\n').Where(l => l.StartsWith("basalt_wal_tails_cut{", StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(1, cut);
+            for (int i = 0; i < 20; i++) Assert.Contains("\"v\"", (await fx.PostAsync("GetItem", Get($"k{i}"))).Body);
+        }
+    }
 }
