@@ -106,4 +106,24 @@ public class ServerFaultTests
             for (int i = 0; i < 20; i++) Assert.Contains("\"v\"", (await fx.PostAsync("GetItem", Get($"k{i}"))).Body);
         }
     }
+
+    // The catalog is stored like any table: a CreateTable on a full disk fails whole, and succeeds once space returns.
+    [Fact]
+    public async Task CreateTable_on_a_full_disk_fails_whole_and_succeeds_when_space_returns()
+    {
+        var fs = new FaultInjectingFileSystem(new MemoryFileSystem(crashable: false));
+        await using var fx = await Start(fs);
+        fs.DiskFull = true;
+        var (status, body, _) = await fx.PostAsync("CreateTable", Table);
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.Contains("disk full", body);
+        (status, body, _) = await fx.PostAsync("PutItem", Put("a", "x"));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("ResourceNotFoundException", body); // no half-made table
+        fs.DiskFull = false;
+        await Ok(fx, "CreateTable", Table);
+        await Ok(fx, "PutItem", Put("a", "after"));
+        (_, body, _) = await fx.PostAsync("GetItem", Get("a"));
+        Assert.Contains("\"after\"", body);
+    }
 }
