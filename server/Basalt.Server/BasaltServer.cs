@@ -47,7 +47,7 @@ public sealed class BasaltServer : IAsyncDisposable
         var storage = new StorageOptions
         {
             Directory = _options.InMemory ? "/basalt-data" : Path.GetFullPath(_options.DataDir),
-            FileSystem = _options.InMemory ? new MemoryFileSystem(crashable: false) : RealFileSystem.Instance,
+            FileSystem = _options.FileSystem ?? (_options.InMemory ? new MemoryFileSystem(crashable: false) : RealFileSystem.Instance),
             // In memory nothing is durable, so a write is acknowledged once it is in the memtable (Async): waiting for
             // the syncer's no-op fsync only added a thread hop (p99 23 ms vs 8 ms at 12k ops/s, workload a, open loop).
             Durability = _options.InMemory ? Durability.Async : _options.Durability,

@@ -22,4 +22,7 @@ public sealed record ServerOptions
     // `--auth FILE`: verify SigV4 signatures against the keys of this file and limit each key to its tables
     // (Auth/AuthFile.cs has the format). Null accepts every request, signed or not.
     public string? AuthFile { get; init; }
+    // Tests: the file system the data folder lives on (a FaultInjectingFileSystem, say) instead of the real one, or of a
+    // fresh memory one with InMemory.
+    internal Basalt.Engine.Storage.Vfs.IFileSystem? FileSystem { get; init; }
 }

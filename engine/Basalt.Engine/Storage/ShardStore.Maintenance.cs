@@ -25,6 +25,10 @@ internal sealed partial class ShardStore
     private readonly List<TaskCompletionSource> _flushWaiters = new();  // shard thread
     private bool _flushRequested;  // shard thread: a FlushAsync waits for a rotation that stalled
     private StorageException? _flushError;  // Volatile: the last flush failure, cleared by a successful flush
+    private readonly List<string> _abandonedSegments = new();  // maintenance thread: see Abandon
+    private StorageException? _compactionError;  // Volatile: the last compaction failure, cleared by a compaction that succeeds
+    private int _compactionRetryMs = Timeout.Infinite;  // maintenance thread: when to retry a failed compaction
+    private int _compactionAttempts;  // maintenance thread
 
     private void PostMaintenance(Action job)
     {
@@ -40,8 +44,23 @@ internal sealed partial class ShardStore
 
     private void MaintenanceLoop()
     {
-        foreach (var job in _maintenanceJobs.GetConsumingEnumerable())
+        while (true)
         {
+            Action? job;
+            try
+            {
+                // A compaction that failed on a full disk or an I/O error is retried on its own, with backoff: no
+                // flush comes to ask for it while writers are stalled behind it.
+                if (!_maintenanceJobs.TryTake(out job, _compactionRetryMs))
+                {
+                    if (_maintenanceJobs.IsCompleted) return;
+                    job = () => MaybeCompact(force: false);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return; // completed while waiting
+            }
             try
             {
                 job();
@@ -97,12 +116,12 @@ internal sealed partial class ShardStore
                     if (entry is not null)
                     {
                         _liveSegments.RemoveAt(0);
-                        segment!.DeleteWhenUnreferenced = true;
-                        segment.Release();
+                        Abandon(segment!);
                     }
                     throw;
                 }
                 _manifest = next;
+                DeleteAbandoned();
                 Volatile.Write(ref _flushError, null);
                 Metrics.Flushes++;
                 Metrics.FlushBytes += entry?.FileBytes ?? 0;
@@ -129,6 +148,28 @@ internal sealed partial class ShardStore
             }
         }
         MaybeCompact(force: false);
+    }
+
+    // Maintenance thread, after a manifest save failed: drops the new segment that the failed state listed. Its file
+    // goes at once if the old manifest is certainly the one on disk; else it waits for the next successful save (the
+    // new manifest may have reached the disk, and deleting a segment a durable manifest lists loses its data: the
+    // next open fails on the missing file, and the logs it came from are no longer replayed).
+    private void Abandon(Segment segment)
+    {
+        if (_manifestStore.LastSaveMayBeOnDisk) _abandonedSegments.Add(segment.Path);
+        else segment.DeleteWhenUnreferenced = true;
+        segment.Release();
+    }
+
+    // Maintenance thread, after a successful save: no durable manifest lists the abandoned segments now.
+    private void DeleteAbandoned()
+    {
+        foreach (var path in _abandonedSegments)
+        {
+            try { _fs.Delete(path); }
+            catch (StorageException) { /* the next open deletes it: no manifest lists it */ }
+        }
+        _abandonedSegments.Clear();
     }
 
     // Shard thread.
@@ -187,7 +228,9 @@ internal sealed partial class ShardStore
         if (_current.Mutable.Table.Count > 0)
         {
             var error = TryRotate(0, out bool stalled);
-            if (stalled) return;
+            if (stalled && _stallReason == "compaction-behind" && StallFailure() is { } failure)
+                error = failure; // a compaction that failed does not come back by itself to clear the stall
+            else if (stalled) return;
             if (error is not null)
             {
                 foreach (var waiter in _flushWaiters) waiter.TrySetException(error);
@@ -229,18 +272,60 @@ internal sealed partial class ShardStore
     // everything) and merges it; repeats while there is work.
     private void MaybeCompact(bool force)
     {
-        while (!_stopping)
+        try
         {
-            int start, count;
-            if (force)
+            while (!_stopping)
             {
-                if (_liveSegments.Count < 2) return;
-                (start, count) = (0, _liveSegments.Count);
-                force = false;
+                int start, count;
+                if (force)
+                {
+                    if (_liveSegments.Count < 2) break;
+                    (start, count) = (0, _liveSegments.Count);
+                    force = false;
+                }
+                else if (!PickRun(out start, out count)) break;
+                Compact(start, count);
             }
-            else if (!PickRun(out start, out count)) return;
-            Compact(start, count);
         }
+        catch (StorageException e) when (!_stopping)
+        {
+            // Flushes go on meanwhile, so segments pile up toward SegmentsStallCount, where writers stall behind
+            // compaction. Record the cause: the stalled shard fails its writes with it instead of letting them wait
+            // forever (a corrupt input never compacts), and a full disk or an I/O error is retried with backoff.
+            Volatile.Write(ref _compactionError, e);
+            _compactionRetryMs = e.Error == StorageError.Corruption ? Timeout.Infinite : Math.Min(1000, 10 << Math.Min(_compactionAttempts++, 6));
+            PostControl(FailStalledOnCompaction);
+            throw;
+        }
+        if (Volatile.Read(ref _compactionError) is not null) Volatile.Write(ref _compactionError, null);
+        _compactionRetryMs = Timeout.Infinite;
+        _compactionAttempts = 0;
+    }
+
+    // Shard thread, after a compaction failed: if writers are stalled behind compaction, they (and flushes waiting to
+    // rotate) fail now with the cause rather than wait for a compaction that may never come.
+    private void FailStalledOnCompaction()
+    {
+        if (_stallReason != "compaction-behind" || StallFailure() is not { } error) return;
+        FailQueued(error);
+        foreach (var waiter in _flushWaiters) waiter.TrySetException(error);
+        _flushWaiters.Clear();
+        _flushRequested = false;
+    }
+
+    // Shard thread: the error to fail writes with when the current stall cannot clear by itself, because the flushes
+    // (memtable-flush-behind) or the compactions (compaction-behind) it waits for are failing. Null otherwise.
+    private StorageException? StallFailure()
+    {
+        var (cause, what) = _stallReason switch
+        {
+            "memtable-flush-behind" => (Volatile.Read(ref _flushError), "memtables cannot be flushed"),
+            "compaction-behind" => (Volatile.Read(ref _compactionError), "segments cannot be compacted"),
+            _ => (null, ""),
+        };
+        if (cause is null) return null;
+        return new StorageException(cause.Error == StorageError.DiskFull ? StorageError.DiskFull : StorageError.IoError,
+            $"shard {_index} cannot take writes: {what}: {cause.Message}", cause);
     }
 
     private bool PickRun(out int start, out int count)
@@ -290,10 +375,11 @@ internal sealed partial class ShardStore
         }
         catch
         {
-            if (output is not null) { output.DeleteWhenUnreferenced = true; output.Release(); }
+            if (output is not null) Abandon(output);
             throw;
         }
         _manifest = next;
+        DeleteAbandoned();
         _liveSegments.RemoveRange(start, count);
         if (output is not null) _liveSegments.Insert(start, output);
         Metrics.Compactions++;
@@ -313,6 +399,7 @@ internal sealed partial class ShardStore
             Publish(new Version(old.Mutable, old.Immutables, list.ToArray()));
             output?.Release();
             ClearStall();
+            TryRotateForFlush(); // a FlushAsync that stalled behind compaction
         });
         // The live-set references: files go away when the last version reading them is released.
         foreach (var s in inputs)
@@ -337,6 +424,24 @@ internal sealed partial class ShardStore
         cursor.SeekToFirst();
         ulong id = NextFileNumber();
         string path = PathOf(SegmentName(id));
+        segment = null;
+        try
+        {
+            return WriteSegment(cursor, maxSeq, dropTombstones, tier, id, path, out segment);
+        }
+        catch
+        {
+            // No manifest lists the file yet: a partial segment (a full disk, a failed write or fsync) is deleted at
+            // once. Left for the next open to delete, every failed retry of a flush on a full disk left one more
+            // partial file behind, holding the space the retries were waiting for.
+            try { if (_fs.Exists(path)) _fs.Delete(path); }
+            catch (StorageException) { /* the next open deletes it: no manifest lists it */ }
+            throw;
+        }
+    }
+
+    private SegmentEntry? WriteSegment(MergingIterator cursor, ulong maxSeq, bool dropTombstones, int tier, ulong id, string path, out Segment? segment)
+    {
         segment = null;
         SegmentProperties props;
         long entries = 0;

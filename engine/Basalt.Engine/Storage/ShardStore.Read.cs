@@ -116,4 +116,8 @@ public sealed class ShardMetrics
     // open
     public long RecoveryMs;
     public long RecoveredEntries;
+    // Logs whose end was a bad record with nothing valid after it (a write torn by a crash, or a flipped bit in the
+    // last record: the two cannot be told apart), cut there at the open; the last one as "file at offset N".
+    public long WalTailsCut;
+    public string? LastWalTailCut;
 }

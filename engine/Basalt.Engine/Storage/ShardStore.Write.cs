@@ -273,13 +273,10 @@ internal sealed partial class ShardStore
                     var error = TryRotate(request.MemtableBytes, out bool stalled);
                     if (stalled)
                     {
-                        var flushError = Volatile.Read(ref _flushError);
-                        if (flushError is not null && _stallReason == "memtable-flush-behind")
+                        if (StallFailure() is { } error2)
                         {
-                            // Flushes are failing (a full disk): waiting would be forever. Fail what is
-                            // queued with the cause; writes resume once a flush succeeds.
-                            var error2 = new StorageException(flushError.Error == StorageError.DiskFull ? StorageError.DiskFull : StorageError.IoError,
-                                $"shard {_index} cannot take writes: memtables cannot be flushed: {flushError.Message}", flushError);
+                            // Flushes or compactions are failing (a full disk, a corrupt segment): waiting would be
+                            // forever. Fail what is queued with the cause; writes resume once one succeeds.
                             request.SetException(error2);
                             FailQueued(error2);
                             return true;
@@ -568,6 +565,17 @@ internal sealed partial class ShardStore
             // end in a torn record now; recovery cuts it. Writes go on in a new log once one can be opened.
             _wal = null;
             RetireWal(wal);
+            if (wal.FlushedPosition == 0)
+            {
+                // No record of this log was ever written whole: nothing in it can be acknowledged or replayed (a ring
+                // slot of a transform that wrote nothing may name it, but its fsync has nothing to cover). Delete it
+                // rather than keep one more empty log per failed write: on a disk
+                // that takes new files but no data, every failed write made a new log (200 failed writes, 200 logs,
+                // until a flush that the full disk also prevented). The syncer still closes the writer.
+                _logs.Remove(wal.LogNumber);
+                try { _fs.Delete(wal.Path); }
+                catch (StorageException) { /* an empty log left behind reads as empty and is recycled at the next open */ }
+            }
             var error = e.Error == StorageError.DiskFull ? e : new StorageException(StorageError.IoError, $"write-ahead log write failed: {e.Message}", e);
             for (int i = 0; i < count; i++)
             {

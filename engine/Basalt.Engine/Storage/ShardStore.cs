@@ -179,7 +179,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
         foreach (ulong log in logsToReplay)
         {
             string path = PathOf(WalName(log));
-            WalReader.Read(_fs, path, (uint)log, (seq, payload) =>
+            var read = WalReader.Read(_fs, path, (uint)log, (seq, payload) =>
             {
                 var reader = new WriteBatchFormat.Reader(payload);
                 ulong s = seq;
@@ -202,6 +202,11 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
                     s++;
                 }
             });
+            if (read.TornTailCut)
+            {
+                Metrics.WalTailsCut++;
+                Metrics.LastWalTailCut = $"{path} at offset {read.EndOffset}";
+            }
         }
         if (replay.Table.Count > 0) FlushDuringRecovery(replay);
         replay.Release();

@@ -105,6 +105,10 @@ public sealed class StorageEngine : IDisposable, IAsyncDisposable
                     || !fields.TryGetValue("shards", out var shardsText) || !int.TryParse(shardsText, out int shards)
                     || !fields.TryGetValue("vpartitions", out var vp) || vp != Limits.VirtualPartitions.ToString())
                     throw new StorageException(StorageError.IncompatibleDataFolder, $"{path} is not a Basalt data folder identity of format 1");
+                // The file has no checksum: a flipped bit can turn "shards=2" into "shards=0" (BitFlipTests).
+                if (shards is < 1 or > Limits.ShardsMax)
+                    throw new StorageException(StorageError.IncompatibleDataFolder,
+                        $"{path} names {shards} shards, outside 1 to {Limits.ShardsMax}: the identity file is damaged");
                 if (options.Shards is int asked && asked != shards)
                     throw new StorageException(StorageError.IncompatibleDataFolder,
                         $"the data folder {root} was created with {shards} shards; it cannot be opened with {asked} (re-sharding moves partitions and is not supported yet)");

@@ -120,6 +120,7 @@ internal static class PrometheusWriter
         PerShard(text, "basalt_maintenance_errors_total", "counter", "Flushes and compactions of the shard that failed.", shards.Count, i => shards[i].MaintenanceErrors);
         PerShard(text, "basalt_recovery_seconds", "gauge", "Time the shard took to recover at open.", shards.Count, i => shards[i].RecoveryMs / 1000.0);
         PerShard(text, "basalt_recovered_entries", "gauge", "Write-ahead log entries the shard replayed at open.", shards.Count, i => shards[i].RecoveredEntries);
+        PerShard(text, "basalt_wal_tails_cut", "gauge", "Logs whose bad last record the shard cut at open (a write torn by a crash, or a flipped bit in it).", shards.Count, i => shards[i].WalTailsCut);
     }
 
     // How far global secondary indexes trail their tables: the time from a write to its index entries being durable.

@@ -19,8 +19,15 @@ public sealed class ManifestStore(IFileSystem fs, string directory)
         return ManifestState.Decode(bytes, Path);
     }
 
+    // After a Save that threw: whether MANIFEST may hold the new state anyway. False when it failed before the rename
+    // (the old manifest is the one on disk); true once the rename was attempted: when the folder's fsync fails after
+    // it, the rename may still reach the disk (a later fsync of the folder carries it), so until a later Save
+    // succeeds, every file the new state lists must be kept.
+    public bool LastSaveMayBeOnDisk { get; private set; }
+
     public void Save(ManifestState state)
     {
+        LastSaveMayBeOnDisk = false;
         string temp = FileSystemExtensions.Combine(directory, ManifestFormat.TempFileName);
         byte[] bytes = state.Encode();
         using (var file = fs.Create(temp))
@@ -28,7 +35,9 @@ public sealed class ManifestStore(IFileSystem fs, string directory)
             file.Write(0, bytes);
             file.Sync();
         }
+        LastSaveMayBeOnDisk = true;
         fs.Rename(temp, Path);
         fs.SyncDirectory(directory);
+        LastSaveMayBeOnDisk = false;
     }
 }

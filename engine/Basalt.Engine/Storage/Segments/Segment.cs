@@ -6,8 +6,8 @@ using K4os.Compression.LZ4;
 namespace Basalt.Engine.Storage.Segments;
 
 // An open, immutable segment file (layout in SegmentFormat), read through one read-only memory map taken
-// at open. Open verifies the footer, index, bloom and properties and decodes the index into arrays (control
-// plane: a few bytes per 16 KiB block). After that every reader is lock-free and may run on any thread:
+// at open. Open verifies the footer, index, bloom and properties, decodes the index into arrays (control
+// plane: a few bytes per 16 KiB block) and copies the bloom (see _bloom). After that every reader is lock-free and may run on any thread:
 // point reads (TryGet), bloom probes and iterators touch only the immutable arrays, the map and the shared
 // BlockCache. A data block is checksummed and validated each time it is read from the map, before it enters
 // the cache; corruption throws StorageException.Corrupt and never yields bytes.
@@ -37,12 +37,16 @@ public sealed unsafe class Segment : IDisposable
     // slot is published. The slot's tag, checked after pinning, is what decides.
     private readonly int[] _slotOfBlock;
 
-    private readonly long _bloomOffset;
-    private readonly int _bloomLength;
+    // The bloom block's bytes, copied out of the map at open, after its checksum was verified. Probed in place in the
+    // map, a bit flipped on disk after the open (the page re-read from a failing device after eviction) cleared a bit
+    // that a stored key's probe tests, and the read answered "not found" for a key the segment holds: a wrong answer
+    // no checksum could catch (BitFlipTests). Re-verifying the block's CRC per probe would cost a pass over the whole
+    // filter per read; the copy costs its size in memory (10 bits per key: 1.25 MB for a million keys).
+    private readonly byte[] _bloom;
 
     private Segment(IFileSystem fs, IMappedFile map, string path, ulong id, BlockCache cache, SegmentProperties properties,
         int blockCount, byte[] indexKeys, int[] indexKeyStarts, long[] blockOffsets, int[] storedLengths, int[] rawLengths,
-        long bloomOffset, int bloomLength)
+        byte[] bloom)
     {
         _fs = fs;
         _map = map;
@@ -59,8 +63,7 @@ public sealed unsafe class Segment : IDisposable
         _blockRawLengths = rawLengths;
         _slotOfBlock = new int[blockCount];
         Array.Fill(_slotOfBlock, -1);
-        _bloomOffset = bloomOffset;
-        _bloomLength = bloomLength;
+        _bloom = bloom;
         _ownerTag = BlockCache.Tag(cache.RegisterOwner(), 0);
     }
 
@@ -130,7 +133,7 @@ public sealed unsafe class Segment : IDisposable
             throw StorageException.Corrupt("malformed index block", path, (long)indexOffset);
 
         return new Segment(fs, map, path, segmentId, cache, properties, blockCount, indexKeys, keyStarts, offsets, stored, raw,
-            (long)bloomOffset + SegmentFormat.BlockHeaderBytes, bloom.Length);
+            bloom.ToArray());
     }
 
     // Verifies one framed meta block (always Raw in version 1) and returns its bytes inside the map.
@@ -220,7 +223,7 @@ public sealed unsafe class Segment : IDisposable
     }
 
     public bool MayContain(ReadOnlySpan<byte> userKey) =>
-        BloomFilter.MayContain(new ReadOnlySpan<byte>(_base + _bloomOffset, _bloomLength), userKey);
+        BloomFilter.MayContain(_bloom, userKey);
 
     public bool TryGet<TSink>(scoped ReadOnlySpan<byte> userKey, ulong snapshotSeq, out EntryKind kind, ref TSink sink) where TSink : IValueSink, allows ref struct
     {

@@ -57,7 +57,8 @@ namespace Basalt.Engine.Storage.Segments;
 // Versioning: format version is 1. A reader rejects a version it does not know with
 // StorageError.IncompatibleDataFolder rather than guess; a new version may add block kinds or meta blocks.
 //
-// Verification: footer, index, bloom and properties are verified when the segment is opened; a data block's
+// Verification: footer, index, bloom and properties are verified when the segment is opened (and then kept in
+// memory: the index decoded, the bloom copied; nothing of them is read from the map again); a data block's
 // CRC is verified each time it is read from the map (before it enters the block cache), and its entries are
 // walked once then, so a block in the cache is known to be well-formed. Any mismatch is
 // StorageException.Corrupt(what, file, offset of the bad block or field).

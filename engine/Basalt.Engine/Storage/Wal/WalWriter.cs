@@ -96,16 +96,19 @@ public sealed unsafe class WalWriter : IDisposable
 
         string path = FileSystemExtensions.Combine(directory, WalFormat.FileName(logNumber));
         IFile? file = null;
+        bool made = false;
         try
         {
             if (recyclePath is null)
             {
                 file = fs.Create(path);
+                made = true;
                 file.SetLength(preallocateBytes);
             }
             else
             {
                 fs.Rename(recyclePath, path);
+                made = true;
                 file = fs.Open(path, writable: true);
                 if (file.Length < preallocateBytes) file.SetLength(preallocateBytes);
                 // The old life's first record would read as "another log": already the end of data. The marker
@@ -123,6 +126,13 @@ public sealed unsafe class WalWriter : IDisposable
         catch
         {
             file?.Dispose();
+            // A log that holds no record is not worth keeping: on a full disk every write that needs a new log tries
+            // to make one, and each failure left a file behind (200 failed writes, 200 files).
+            if (made)
+            {
+                try { fs.Delete(path); }
+                catch (StorageException) { /* an empty log left behind reads as empty and is recycled at the next open */ }
+            }
             throw;
         }
     }
