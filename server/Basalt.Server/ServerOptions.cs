@@ -22,4 +22,10 @@ public sealed record ServerOptions
     // `--auth FILE`: verify SigV4 signatures against the keys of this file and limit each key to its tables
     // (Auth/AuthFile.cs has the format). Null accepts every request, signed or not.
     public string? AuthFile { get; init; }
+    // `--memtable-mb N`: the size of each shard's mutable memtable (null: the engine's default, 64 MiB). Small values
+    // make flushes and compactions frequent (the crash fuzzer runs with 1 MiB); large ones hold more before a flush.
+    public int? MemtableMb { get; init; }
+    // A testing aid (BASALT_CRASH_POINT, Testing/CrashPoint.cs): the server kills itself at this point of the
+    // engine's file operations. Null in any real use.
+    public Testing.CrashPoint? CrashPoint { get; init; }
 }
