@@ -11,7 +11,7 @@ public sealed class IterationResult
     public required KillPlan Plan { get; init; }
     public required string DataDir { get; init; }
     public string Kill { get; set; } = "";
-    public Model Model { get; } = new();
+    public WorkloadModel Model { get; } = new();
     public WorkloadStats Stats { get; } = new();
     public CheckReport Report { get; } = new();
     public int OpsPerWorkerSent { get; set; }

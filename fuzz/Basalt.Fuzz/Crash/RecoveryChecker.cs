@@ -38,7 +38,7 @@ public sealed class CheckReport
 // must agree on whether it was applied. Items of keys the workload never wrote are corrupt.
 public static class RecoveryChecker
 {
-    public static CheckReport Check(Model model, IReadOnlyDictionary<ItemKey, RecoveredItem> recovered, DurabilityPromise promise)
+    public static CheckReport Check(WorkloadModel model, IReadOnlyDictionary<ItemKey, RecoveredItem> recovered, DurabilityPromise promise)
     {
         var report = new CheckReport();
         // Per key, the history indexes its recovered state matches (the in-flight entry included); null: no match.

@@ -93,8 +93,9 @@ public sealed class ServerProcess : IDisposable
             {
                 await process.WaitForExitAsync(CancellationToken.None);
                 string output = string.Join("\n  ", server.Output);
+                int code = process.ExitCode;
                 server.Dispose();
-                throw new ServerStartException($"the server exited with {process.ExitCode} while starting on {dataDir}:\n  {output}");
+                throw new ServerStartException($"the server exited with {code} while starting on {dataDir}:\n  {output}");
             }
             try
             {

@@ -29,13 +29,13 @@ public sealed class Worker
 {
     private readonly int _id;
     private readonly Random _random;
-    private readonly Model _model;
+    private readonly WorkloadModel _model;
     private readonly DynamoWire _wire;
     private readonly WorkloadStats _stats;
     private readonly List<ItemKey> _keys = new();
     private int _op;
 
-    public Worker(int id, int seed, Model model, DynamoWire wire, WorkloadStats stats, Func<ItemKey, int> shardOf)
+    public Worker(int id, int seed, WorkloadModel model, DynamoWire wire, WorkloadStats stats, Func<ItemKey, int> shardOf)
     {
         _id = id;
         _random = new Random(Seeds.Mix(seed, id + 1));

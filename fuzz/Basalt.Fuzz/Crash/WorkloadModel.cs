@@ -7,7 +7,7 @@ namespace Basalt.Fuzz.Crash;
 //
 // Sequence numbers (Sent, Acked) come from one counter shared by all workers: if A.Acked < B.Sent, the server had
 // acknowledged A before B was sent, so a log that holds B holds A (the `async` promise after a power loss).
-public sealed class Model
+public sealed class WorkloadModel
 {
     private readonly Dictionary<ItemKey, KeyHistory> _keys = new();
     private readonly List<AtomicGroup> _groups = new();
