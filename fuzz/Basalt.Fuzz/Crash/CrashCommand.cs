@@ -18,12 +18,13 @@ public static class CrashCommand
         var memtable = new Option<int>("--memtable-mb") { Description = "Server memtable size in MiB (small: flushes and compactions within an iteration)", DefaultValueFactory = _ => 1 };
         var iterationSeed = new Option<int?>("--iteration-seed") { Description = "Replay one iteration (the seed a failure printed)" };
         var maxOps = new Option<int>("--max-ops") { Description = "Requests per worker at most", DefaultValueFactory = _ => 100_000 };
+        var crashPoint = new Option<string?>("--crash-point") { Description = $"Every iteration dies at this crash point ({string.Join(", ", Basalt.Server.Testing.CrashPoint.Names)}) instead of the usual mix" };
         var noShrink = new Option<bool>("--no-shrink") { Description = "On a failure, do not search for a shorter reproducing history" };
         var verbose = new Option<bool>("--verbose") { Description = "Print refusals and server output of every iteration" };
         var serverDll = new Option<string?>("--server-dll") { Description = "The server build to run (default: server/Basalt.Server/bin/<Configuration>/net10.0/Basalt.Server.dll)" };
         var command = new Command("crash", "Kill the server during a seeded workload, restart it and check the recovered state")
         {
-            iterations, seed, durability, seconds, workers, shards, memtable, iterationSeed, maxOps, noShrink, verbose, serverDll,
+            iterations, seed, durability, seconds, workers, shards, memtable, iterationSeed, maxOps, crashPoint, noShrink, verbose, serverDll,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -33,8 +34,11 @@ public static class CrashCommand
                 : parse.GetValue(seconds) is < 0.1 or > 600 ? "--seconds-per-iteration must be within 0.1..600"
                 : parse.GetValue(workers) is < 1 or > 64 ? "--workers must be within 1..64"
                 : parse.GetValue(shards) is < 1 or > 64 ? "--shards must be within 1..64"
+                // Async's promise after a power loss is per log, and the workload does not know which shard a key is on.
+                : mode == "async" && parse.GetValue(shards) is > 1 ? "--durability async runs with one shard (its promise is per shard's log)"
                 : parse.GetValue(memtable) is < 1 or > 1024 ? "--memtable-mb must be within 1..1024"
                 : parse.GetValue(maxOps) < 1 ? "--max-ops must be at least 1"
+                : parse.GetValue(crashPoint) is { } cp && !Basalt.Server.Testing.CrashPoint.Names.Contains(cp) ? $"--crash-point must be one of {string.Join(", ", Basalt.Server.Testing.CrashPoint.Names)}"
                 : parse.GetValue(serverDll) is { } dll && !File.Exists(dll) ? $"--server-dll: {dll} does not exist"
                 : null;
             if (error is not null)
@@ -53,6 +57,7 @@ public static class CrashCommand
                 MemtableMb = parse.GetValue(memtable),
                 IterationSeed = parse.GetValue(iterationSeed),
                 OpsPerWorkerMax = parse.GetValue(maxOps),
+                CrashPoint = parse.GetValue(crashPoint),
                 Shrink = !parse.GetValue(noShrink),
                 Verbose = parse.GetValue(verbose),
                 ServerDll = parse.GetValue(serverDll),

@@ -17,6 +17,8 @@ public sealed record CrashFuzzOptions
     public int? IterationSeed { get; init; }
     // Requests per worker at most (a failure's shorter history is searched by lowering it).
     public int OpsPerWorkerMax { get; init; } = 100_000;
+    // Every iteration dies at this crash point (its N still drawn from the seed) instead of the usual mix.
+    public string? CrashPoint { get; init; }
     public bool Shrink { get; init; } = true;
     public bool Verbose { get; init; }
     public string? ServerDll { get; init; }

@@ -73,10 +73,12 @@ public static class CrashFuzzer
     }
 
     // Reruns the failing iteration with half, a quarter, ... of the requests per worker (two tries each: the kill's
-    // moment relative to the requests is timing); the shortest run that still fails is the one reported.
+    // moment relative to the requests is timing); the shortest run that still fails one of the same checks is the one
+    // reported.
     private static async Task<IterationResult> ShrinkAsync(CrashFuzzOptions options, string dll, IterationResult failed, TextWriter output, CancellationToken cancel)
     {
         var shortest = failed;
+        var checks = failed.Report.Violations.Select(v => v.Check).ToHashSet();
         int ops = Math.Max(1, failed.OpsPerWorkerSent);
         var budget = Stopwatch.StartNew();
         while (ops > 1 && budget.Elapsed < TimeSpan.FromMinutes(3) && !cancel.IsCancellationRequested)
@@ -96,8 +98,9 @@ public static class CrashFuzzer
                     continue;
                 }
                 Print(output, options, $"  shrink ops/worker<={ops} try {attempt + 1}", r);
-                if (r.Passed) TryDelete(r.DataDir);
-                else again = r;
+                // It must still fail the same way (one of the original's checks), not merely fail.
+                if (!r.Passed && r.Report.Violations.Any(v => checks.Contains(v.Check))) again = r;
+                else TryDelete(r.DataDir);
             }
             if (again is null) break;
             shortest = again;
@@ -109,7 +112,7 @@ public static class CrashFuzzer
     {
         output.WriteLine($"  shortest reproducing history: {r.OpsPerWorkerSent} request(s) per worker at most, {r.Kill}; data folder {r.DataDir}");
         output.WriteLine($"  reproduce: dotnet run --project fuzz/Basalt.Fuzz -c Release -- crash --durability {options.Durability} --shards {options.ShardCount} " +
-            $"--seconds-per-iteration {options.SecondsPerIteration} --iteration-seed {r.IterationSeed} --max-ops {r.OpsPerWorkerMax} --no-shrink");
+            $"--seconds-per-iteration {options.SecondsPerIteration}{(options.CrashPoint is null ? "" : " --crash-point " + options.CrashPoint)} --iteration-seed {r.IterationSeed} --max-ops {r.OpsPerWorkerMax} --no-shrink");
         foreach (var v in r.Report.Violations.Take(10)) output.WriteLine($"    {v}");
         var keys = r.Report.Violations.Where(v => v.Key is not null).Select(v => v.Key!.Value).Distinct().Take(5).ToList();
         foreach (var key in keys)

@@ -15,16 +15,19 @@ namespace Basalt.Server.Testing;
 //   compaction-write   a write into a new segment while segments are merged
 //   manifest-write     the write of MANIFEST.tmp (the previous MANIFEST is still the live one)
 //   manifest-rename    the rename of the synced MANIFEST.tmp over MANIFEST
+//   wal-power-loss     an fsync of a WAL file, as wal-sync, but first the unsynced bytes of every log are replaced by
+//                      zeros from a random point on (UnsyncedWalTail): a power loss that tore the log's tail
 //
 // The server wraps its real file system in FaultInjectingFileSystem with Injector as the injector; the injector
 // never fails an operation, it only counts and, at the chosen one, writes one line to stderr and kills the process.
 // A flush and a compaction both write `.seg` files on the maintenance thread; StorageActivity tells them apart.
-// A kill is not a power loss: what the process wrote stays in the OS page cache whether it was synced or not.
+// A kill is not a power loss: what the process wrote stays in the OS page cache whether it was synced or not; only
+// wal-power-loss takes back what a power loss could (the WAL's unsynced tail).
 public sealed class CrashPoint
 {
     public const string EnvironmentVariable = "BASALT_CRASH_POINT";
 
-    public static readonly IReadOnlyList<string> Names = ["wal-sync", "flush-write", "compaction-write", "manifest-write", "manifest-rename"];
+    public static readonly IReadOnlyList<string> Names = ["wal-sync", "flush-write", "compaction-write", "manifest-write", "manifest-rename", "wal-power-loss"];
 
     private readonly string _name;
     private readonly long _target;
@@ -62,13 +65,20 @@ public sealed class CrashPoint
     // Starts counting (the server calls it once the data folder is open).
     public void Arm() => _armed = true;
 
-    public IFileSystem Wrap(IFileSystem inner) => new FaultInjectingFileSystem(inner, Injector);
+    private UnsyncedWalTail? _tails;
+
+    public IFileSystem Wrap(IFileSystem inner)
+    {
+        if (_name == "wal-power-loss") inner = _tails = new UnsyncedWalTail(inner);
+        return new FaultInjectingFileSystem(inner, Injector);
+    }
 
     private FaultKind Injector(FileOp op, string path, int bytes)
     {
         if (_armed && Matches(op, path) && Interlocked.Increment(ref _count) == _target)
         {
-            Console.Error.WriteLine($"basalt: crash point {_name}:{_target} reached at {op} of {path}; killing the process (SIGKILL)");
+            string lost = _tails is null ? "" : $" ({_tails.LoseUnsyncedTails(new Random((int)_target))})";
+            Console.Error.WriteLine($"basalt: crash point {_name}:{_target} reached at {op} of {path}{lost}; killing the process (SIGKILL)");
             Console.Error.Flush();
             Process.GetCurrentProcess().Kill();
             Thread.Sleep(Timeout.Infinite); // the operation must not run: SIGKILL is on its way
@@ -78,7 +88,7 @@ public sealed class CrashPoint
 
     private bool Matches(FileOp op, string path) => _name switch
     {
-        "wal-sync" => op == FileOp.Sync && path.EndsWith(".log", StringComparison.Ordinal),
+        "wal-sync" or "wal-power-loss" => op == FileOp.Sync && path.EndsWith(".log", StringComparison.Ordinal),
         "flush-write" => op == FileOp.Write && path.EndsWith(".seg", StringComparison.Ordinal) && StorageActivity.Current == StorageActivityKind.Flush,
         "compaction-write" => op == FileOp.Write && path.EndsWith(".seg", StringComparison.Ordinal) && StorageActivity.Current == StorageActivityKind.Compaction,
         "manifest-write" => op == FileOp.Write && path.EndsWith("MANIFEST.tmp", StringComparison.Ordinal),
