@@ -3,8 +3,9 @@ using System.CommandLine;
 namespace Basalt.Fuzz.Crash;
 
 // `crash`: the crash-recovery fuzzer (docs/crash-fuzzing.md). Ends with
-// `crash-fuzz: iterations=N acked=M lost=L corrupt=C seed=S`; exit 0 when nothing was found, 1 on any loss, corruption
-// or an iteration that could not run, 2 on bad arguments.
+// `crash-fuzz: iterations=N acked=M lost=L corrupt=C seed=S` (also when cancelled, with the iterations that finished);
+// exit 0 when nothing was found, 1 on any loss, corruption, an iteration that could not run or a cancelled run, 2 on
+// bad arguments (nothing runs, no summary line).
 public static class CrashCommand
 {
     public static Command Create()
@@ -76,12 +77,6 @@ public static class CrashCommand
         {
             result = await CrashFuzzer.RunAsync(options, Console.Out, cancel);
         }
-        catch (OperationCanceledException)
-        {
-            ServerProcess.KillAll();
-            Console.Error.WriteLine("crash: cancelled");
-            return 1;
-        }
         catch (FileNotFoundException e)
         {
             Console.Error.WriteLine($"crash: {e.Message}");
@@ -92,6 +87,7 @@ public static class CrashCommand
             ServerProcess.KillAll();
         }
         if (result.Errors > 0) Console.WriteLine($"crash-fuzz: {result.Errors} iteration(s) could not run to their check");
+        if (result.Cancelled) Console.WriteLine("crash-fuzz: cancelled; the counts are those of the iterations that finished");
         Console.WriteLine(result.SummaryLine);
         return result.Passed ? 0 : 1;
     }

@@ -4,9 +4,9 @@ namespace Basalt.Fuzz.Crash;
 
 // Errors: iterations that could not run to their check (the first start failed, a table could not be created, the
 // workers did not stop): not a finding about durability, but the run did not test what it claims, so it fails too.
-public sealed record CrashFuzzResult(int Iterations, long Acked, int Lost, int Corrupt, int Seed, IReadOnlyList<IterationResult> Failures, int Errors)
+public sealed record CrashFuzzResult(int Iterations, long Acked, int Lost, int Corrupt, int Seed, IReadOnlyList<IterationResult> Failures, int Errors, bool Cancelled)
 {
-    public bool Passed => Lost == 0 && Corrupt == 0 && Errors == 0;
+    public bool Passed => Lost == 0 && Corrupt == 0 && Errors == 0 && !Cancelled;
 
     public string SummaryLine => $"crash-fuzz: iterations={Iterations} acked={Acked} lost={Lost} corrupt={Corrupt} seed={Seed}";
 }
@@ -35,7 +35,11 @@ public static class CrashFuzzer
             {
                 result = await CrashIteration.RunAsync(options, dll, iterationSeed, options.OpsPerWorkerMax, cancel);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception) when (cancel.IsCancellationRequested)
+            {
+                break; // Ctrl-C: whatever the unfinished iteration threw, it was cut short
+            }
+            catch (Exception e)
             {
                 errors++;
                 output.WriteLine($"iteration {i + 1}/{iterations}: seed={iterationSeed} ERROR (not run to its check): {e.GetType().Name}: {e.Message}");
@@ -56,10 +60,15 @@ public static class CrashFuzzer
             foreach (var v in result.Report.Violations.Take(20)) output.WriteLine($"    {v}");
             if (options.Verbose || result.Report.Violations.Any(v => v.Check is "restart" or "server died"))
                 foreach (var line in result.ServerOutput.TakeLast(20)) output.WriteLine($"    server| {line}");
-            var shortest = options.Shrink ? await ShrinkAsync(options, dll, result, output, cancel) : result;
+            IterationResult shortest = result;
+            try
+            {
+                if (options.Shrink) shortest = await ShrinkAsync(options, dll, result, output, cancel);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested) { }
             PrintHistory(output, options, shortest);
         }
-        return new CrashFuzzResult(done, acked, lost, corrupt, options.Seed, failures, errors);
+        return new CrashFuzzResult(done, acked, lost, corrupt, options.Seed, failures, errors, cancel.IsCancellationRequested);
     }
 
     private static void Print(TextWriter output, CrashFuzzOptions options, string label, IterationResult r)
@@ -92,7 +101,7 @@ public static class CrashFuzzer
                 {
                     r = await CrashIteration.RunAsync(options, dll, failed.IterationSeed, ops, cancel);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!cancel.IsCancellationRequested)
                 {
                     output.WriteLine($"  shrink ops/worker<={ops}: ERROR {e.GetType().Name}: {e.Message}");
                     continue;
@@ -124,7 +133,7 @@ public static class CrashFuzzer
         }
     }
 
-    private static void TryDelete(string dir)
+    internal static void TryDelete(string dir)
     {
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
         catch (IOException) { }

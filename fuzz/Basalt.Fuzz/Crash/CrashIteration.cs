@@ -103,6 +103,7 @@ public static class CrashIteration
         {
             server?.Dispose();
             result.Duration = clock.Elapsed;
+            if (cancel.IsCancellationRequested) CrashFuzzer.TryDelete(dir); // cut short: nothing to keep
         }
         return result;
     }

@@ -33,8 +33,12 @@ public sealed class ServerProcess : IDisposable
     // The line a crash point printed before the server killed itself, if one did.
     public string? CrashPointLine => _lines.FirstOrDefault(l => l.Contains("crash point", StringComparison.Ordinal) && l.Contains("reached", StringComparison.Ordinal));
 
+    private static volatile bool s_closing;
+
+    // Kills every server still running and refuses to start more (Ctrl-C, exit).
     public static void KillAll()
     {
+        s_closing = true;
         foreach (var (_, p) in s_running)
             try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
     }
@@ -79,8 +83,11 @@ public sealed class ServerProcess : IDisposable
         info.Environment.Remove("BASALT_CRASH_POINT");
         if (crashPoint is not null) info.Environment["BASALT_CRASH_POINT"] = crashPoint;
         info.Environment["DOTNET_gcServer"] = "0";
+        cancel.ThrowIfCancellationRequested();
+        if (s_closing) throw new OperationCanceledException("the supervisor is closing");
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         s_running[process.Id] = process;
+        if (s_closing) KillAll(); // KillAll ran between the check and the registration
         var server = new ServerProcess(process, port);
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
@@ -111,6 +118,7 @@ public sealed class ServerProcess : IDisposable
         server.Kill();
         string last = string.Join("\n  ", server.Output);
         server.Dispose();
+        cancel.ThrowIfCancellationRequested();
         throw new ServerStartException($"the server did not listen within {wait.TotalSeconds:0} s on {dataDir}:\n  {last}");
     }
 
