@@ -37,10 +37,15 @@ public static class CrashIteration
             server = await ServerProcess.StartAsync(serverDll, dir, options.Durability, options.ShardCount, options.MemtableMb, plan.CrashPoint, options.StartTimeout, cancel);
             using (var wire = new DynamoWire(server.Port, TimeSpan.FromSeconds(20)))
             {
-                foreach (var create in new[] { Workload.CreateItemsTable(), Workload.CreateSideTable() })
+                // A table's creation is an acknowledged write like any other (in async mode a power loss may take it
+                // back, with everything after it): the model holds it as a pseudo-item whose presence is the table's.
+                int t = 0;
+                foreach (var (table, create) in new[] { (Workload.Items, Workload.CreateItemsTable()), (Workload.Side, Workload.CreateSideTable()) })
                 {
+                    long sent = result.Model.Tick();
                     var created = await wire.SendAsync("CreateTable", create, cancel);
                     if (created.Outcome != WireOutcome.Ok) throw new InvalidOperationException($"CreateTable failed: {created}");
+                    result.Model.Add(Workload.TableKey(table)).Acknowledge(-100 - t++, $"CreateTable {table}", Workload.TableState(table), sent, result.Model.Tick());
                 }
                 var workers = Enumerable.Range(0, options.Workers).Select(i => new Worker(i, iterationSeed, result.Model, wire, result.Stats, _ => 0)).ToList();
                 using var stop = new CancellationTokenSource();
@@ -111,23 +116,29 @@ public static class CrashIteration
     private static async Task CheckAsync(DynamoWire wire, CrashFuzzOptions options, IterationResult result, CancellationToken cancel)
     {
         var report = result.Report;
-        var items = await ScanAsync(wire, Workload.Items, null, consistent: true, cancel);
-        var side = await ScanAsync(wire, Workload.Side, null, consistent: true, cancel);
+        var itemsScan = await ScanAsync(wire, Workload.Items, null, consistent: true, cancel);
+        var sideScan = await ScanAsync(wire, Workload.Side, null, consistent: true, cancel);
         var recovered = new Dictionary<ItemKey, RecoveredItem>();
-        foreach (var (table, list) in new[] { (Workload.Items, items), (Workload.Side, side) })
+        foreach (var (table, list) in new[] { (Workload.Items, itemsScan), (Workload.Side, sideScan) })
+        {
+            if (list is null) continue; // the table is gone: its pseudo-item is absent, and so are its items
+            var pseudo = Workload.TableState(table);
+            recovered[Workload.TableKey(table)] = new RecoveredItem(Workload.TableKey(table), pseudo.Ver, pseudo.Data, pseudo.Sum, pseudo.N, null, null, null);
             foreach (var element in list)
             {
                 var item = Workload.ReadItem(table, element);
                 if (!recovered.TryAdd(item.Key, item)) report.Add(ViolationKind.Corrupt, "duplicate item", item.Key, "the scan returned the key twice");
             }
+        }
         // A kill is not a power loss: every mode promises that acknowledged writes survive it. After a power loss (the
         // WAL's unsynced tail torn away) sync and group still do; async may lose a suffix of its log (Durability.cs).
         var promise = result.Plan.LosesUnsyncedWal && options.Durability == "async" ? DurabilityPromise.SuffixPerShard : DurabilityPromise.AllAcknowledged;
         foreach (var v in RecoveryChecker.Check(result.Model, recovered, promise).Violations) report.Violations.Add(v);
 
+        var items = itemsScan ?? [];
         // The local index is updated with its item, atomically: it must agree at once.
         var expectedLocal = items.Where(i => i.TryGetProperty("lv", out _)).Select(i => Canonical(i, ["pk", "sk", "lv"])).Order(StringComparer.Ordinal).ToList();
-        var local = (await ScanAsync(wire, Workload.Items, Workload.LocalIndex, consistent: true, cancel)).Select(i => Canonical(i, null)).Order(StringComparer.Ordinal).ToList();
+        var local = (await ScanAsync(wire, Workload.Items, Workload.LocalIndex, consistent: true, cancel) ?? []).Select(i => Canonical(i, null)).Order(StringComparer.Ordinal).ToList();
         CompareIndex(report, "local index agrees with its table", expectedLocal, local);
 
         // The global index catches up asynchronously: wait for it (bounded), then it must agree exactly.
@@ -136,20 +147,22 @@ public static class CrashIteration
         List<string> global;
         while (true)
         {
-            global = (await ScanAsync(wire, Workload.Items, Workload.GlobalIndex, consistent: false, cancel)).Select(i => Canonical(i, null)).Order(StringComparer.Ordinal).ToList();
+            global = (await ScanAsync(wire, Workload.Items, Workload.GlobalIndex, consistent: false, cancel) ?? []).Select(i => Canonical(i, null)).Order(StringComparer.Ordinal).ToList();
             if (global.SequenceEqual(expectedGlobal) || waited.Elapsed > options.IndexCatchUpTimeout) break;
             await Task.Delay(100, cancel);
         }
         CompareIndex(report, "global index agrees with its table", expectedGlobal, global, $" after waiting {waited.Elapsed.TotalSeconds:0.0} s");
 
-        // It takes writes again.
-        var key = new ItemKey(Workload.Side, "after-restart", null);
+        // It takes writes again: a new table, an item, read back.
+        const string after = "after";
+        var key = new ItemKey(after, "after-restart", null);
         var state = new ItemState("after.0", [1, 2, 3], 7, null, null);
-        var put = await wire.SendAsync("PutItem", DynamoWire.Json(w => { w.WriteString("TableName", Workload.Side); Workload.WriteItem(w, "Item", key, state); }), cancel);
-        var get = await wire.SendAsync("GetItem", DynamoWire.Json(w => { w.WriteString("TableName", Workload.Side); Workload.WriteKey(w, "Key", key); w.WriteBoolean("ConsistentRead", true); }), cancel);
-        var back = get.Json is { } doc && doc.RootElement.TryGetProperty("Item", out var it) ? Workload.ReadItem(Workload.Side, it).AsState() : null;
-        if (put.Outcome != WireOutcome.Ok || !ItemState.Same(back, state))
-            report.Add(ViolationKind.Corrupt, "writes after restart", key, $"put: {put}; read back: {ItemState.Describe(back)}");
+        var create = await wire.SendAsync("CreateTable", Workload.CreateSideTable(after), cancel);
+        var put = await wire.SendAsync("PutItem", DynamoWire.Json(w => { w.WriteString("TableName", after); Workload.WriteItem(w, "Item", key, state); }), cancel);
+        var get = await wire.SendAsync("GetItem", DynamoWire.Json(w => { w.WriteString("TableName", after); Workload.WriteKey(w, "Key", key); w.WriteBoolean("ConsistentRead", true); }), cancel);
+        var back = get.Json is { } doc && doc.RootElement.TryGetProperty("Item", out var it) ? Workload.ReadItem(after, it).AsState() : null;
+        if (create.Outcome != WireOutcome.Ok || put.Outcome != WireOutcome.Ok || !ItemState.Same(back, state))
+            report.Add(ViolationKind.Corrupt, "writes after restart", key, $"create table: {create}; put: {put}; read back: {ItemState.Describe(back)}");
     }
 
     private static void CompareIndex(CheckReport report, string check, List<string> expected, List<string> actual, string when = "")
@@ -171,7 +184,8 @@ public static class CrashIteration
         return string.Join(",", parts);
     }
 
-    private static async Task<List<JsonElement>> ScanAsync(DynamoWire wire, string table, string? index, bool consistent, CancellationToken cancel)
+    // Every item of a table or index, page by page; null when the table does not exist.
+    private static async Task<List<JsonElement>?> ScanAsync(DynamoWire wire, string table, string? index, bool consistent, CancellationToken cancel)
     {
         var items = new List<JsonElement>();
         JsonElement? start = null;
@@ -185,6 +199,7 @@ public static class CrashIteration
                 if (start is { } s) { w.WritePropertyName("ExclusiveStartKey"); s.WriteTo(w); }
             });
             var result = await wire.SendAsync("Scan", body, cancel);
+            if (result.ErrorType == "ResourceNotFoundException" && page == 0) return null;
             if (result.Outcome != WireOutcome.Ok || result.Json is null) throw new InvalidOperationException($"Scan of {table}{(index is null ? "" : "/" + index)} failed: {result}");
             var root = result.Json.RootElement;
             foreach (var item in root.GetProperty("Items").EnumerateArray()) items.Add(item.Clone());

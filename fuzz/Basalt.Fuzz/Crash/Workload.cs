@@ -41,9 +41,13 @@ public static class Workload
         w.WriteEndArray();
     });
 
-    public static byte[] CreateSideTable() => DynamoWire.Json(w =>
+    // A table's existence, as the model holds it: a pseudo-item of table "#table" whose key is the table's name.
+    public static ItemKey TableKey(string table) => new("#table", table, null);
+    public static ItemState TableState(string table) => new($"create.{table}", [], 0, null, null);
+
+    public static byte[] CreateSideTable(string name = Side) => DynamoWire.Json(w =>
     {
-        w.WriteString("TableName", Side);
+        w.WriteString("TableName", name);
         w.WriteString("BillingMode", "PAY_PER_REQUEST");
         w.WriteStartArray("AttributeDefinitions");
         w.WriteStartObject(); w.WriteString("AttributeName", "pk"); w.WriteString("AttributeType", "S"); w.WriteEndObject();

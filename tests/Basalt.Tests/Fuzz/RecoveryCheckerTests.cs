@@ -183,4 +183,24 @@ public class RecoveryCheckerTests
         sharded[B].Acknowledge(1, "PutItem put", b1, s2, k2);
         Assert.True(RecoveryChecker.Check(sharded, Items(Recovered(B, b1)), DurabilityPromise.SuffixPerShard).Passed);
     }
+    [Fact]
+    public void A_lost_table_is_a_lost_write_and_in_async_the_start_of_a_suffix()
+    {
+        var model = new WorkloadModel();
+        var table = Workload.TableKey("side");
+        var pseudo = Workload.TableState("side");
+        model.Add(table).Acknowledge(-100, "CreateTable side", pseudo, model.Tick(), model.Tick());
+        model.Add(C);
+        var c1 = State("4.0.0", g: null, lv: null);
+        long sent = model.Tick();
+        model[C].Acknowledge(0, "PutItem put", c1, sent, model.Tick());
+        var tableThere = new RecoveredItem(table, pseudo.Ver, pseudo.Data, pseudo.Sum, pseudo.N, null, null, null);
+
+        Assert.True(RecoveryChecker.Check(model, Items(tableThere, Recovered(C, c1)), DurabilityPromise.AllAcknowledged).Passed);
+        // The table gone with everything after it: a suffix under async's power-loss promise, lost writes otherwise.
+        Assert.True(RecoveryChecker.Check(model, Items(), DurabilityPromise.SuffixPerShard).Passed);
+        Assert.Equal(2, RecoveryChecker.Check(model, Items(), DurabilityPromise.AllAcknowledged).Lost);
+        // The table gone but a later item there: a hole.
+        Assert.Contains(RecoveryChecker.Check(model, Items(Recovered(C, c1)), DurabilityPromise.SuffixPerShard).Violations, v => v.Check == "hole in the log");
+    }
 }
