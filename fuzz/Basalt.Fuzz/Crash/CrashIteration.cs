@@ -39,15 +39,26 @@ public static class CrashIteration
             {
                 // A table's creation is an acknowledged write like any other (in async mode a power loss may take it
                 // back, with everything after it): the model holds it as a pseudo-item whose presence is the table's.
+                // A crash point may fire during the creation (its WAL fsync): that creation is then in flight, and the
+                // iteration goes on to the restart and the check with no workload.
                 int t = 0;
+                bool setUp = true;
                 foreach (var (table, create) in new[] { (Workload.Items, Workload.CreateItemsTable()), (Workload.Side, Workload.CreateSideTable()) })
                 {
                     long sent = result.Model.Tick();
                     var created = await wire.SendAsync("CreateTable", create, cancel);
-                    if (created.Outcome != WireOutcome.Ok) throw new InvalidOperationException($"CreateTable failed: {created}");
-                    result.Model.Add(Workload.TableKey(table)).Acknowledge(-100 - t++, $"CreateTable {table}", Workload.TableState(table), sent, result.Model.Tick());
+                    var history = result.Model.Add(Workload.TableKey(table));
+                    if (created.Outcome == WireOutcome.Ok)
+                        history.Acknowledge(-100 - t++, $"CreateTable {table}", Workload.TableState(table), sent, result.Model.Tick());
+                    else if (created.Outcome == WireOutcome.Unknown && plan.CrashPoint is not null)
+                    {
+                        history.SetInFlight(-100 - t++, $"CreateTable {table} (in flight)", Workload.TableState(table), sent);
+                        setUp = false;
+                        break;
+                    }
+                    else throw new InvalidOperationException($"CreateTable failed: {created}");
                 }
-                var workers = Enumerable.Range(0, options.Workers).Select(i => new Worker(i, iterationSeed, result.Model, wire, result.Stats, _ => 0)).ToList();
+                var workers = !setUp ? [] : Enumerable.Range(0, options.Workers).Select(i => new Worker(i, iterationSeed, result.Model, wire, result.Stats, _ => 0)).ToList();
                 using var stop = new CancellationTokenSource();
                 var work = Stopwatch.StartNew();
                 var all = Task.WhenAll(workers.Select(w => Task.Run(() => w.RunAsync(opsPerWorkerMax, stop.Token), CancellationToken.None)));
@@ -55,7 +66,7 @@ public static class CrashIteration
                 var first = await Task.WhenAny(all, exited);
                 // Workers that all stopped before the planned moment most likely saw the server die: give the exit (and
                 // the last lines of its output) a moment to arrive before telling a kill from a workload that ended.
-                bool died = server.HasExited || (first == all && result.Stats.Unknown > 0 && await server.WaitForExitAsync(TimeSpan.FromSeconds(2)));
+                bool died = server.HasExited || (first == all && (result.Stats.Unknown > 0 || !setUp) && await server.WaitForExitAsync(TimeSpan.FromSeconds(2)));
                 if (died) await server.WaitForExitAsync(TimeSpan.FromSeconds(5));
                 if (died && plan.CrashPoint is not null && server.CrashPointLine is { } line)
                     result.Kill = $"crash point {plan.CrashPoint} fired at {work.Elapsed.TotalSeconds:0.00} s ({line[(line.IndexOf(" at ", StringComparison.Ordinal) + 4)..line.IndexOf(';')]})";
@@ -75,7 +86,8 @@ public static class CrashIteration
                 if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(60), CancellationToken.None)) != all)
                     throw new TimeoutException("the workers did not stop within 60 s of the kill");
                 await all;
-                result.OpsPerWorkerSent = workers.Max(w => w.OpsSent);
+                result.OpsPerWorkerSent = workers.Count == 0 ? 0 : workers.Max(w => w.OpsSent);
+                if (!setUp) result.Kill += " during the tables' creation";
             }
             result.ServerOutput.AddRange(server.Output);
             server.Dispose();
