@@ -15,6 +15,14 @@ public static class Program
         var root = new RootCommand("basalt-fuzz: crash-recovery and input fuzzing");
         root.Subcommands.Add(Crash.CrashCommand.Create());
         root.Subcommands.Add(Targets.TargetCommand.Create());
-        return root.Parse(args).Invoke();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // Bad arguments exit 2 (System.CommandLine's own exit code for a parse error is 1, which means "found").
+            foreach (var error in parse.Errors) Console.Error.WriteLine(error.Message);
+            return 2;
+        }
+        // Ctrl-C cancels the action's token; it gets 30 s (not the default 2) to kill its servers and print its summary.
+        return parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 }

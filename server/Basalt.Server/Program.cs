@@ -10,7 +10,8 @@ namespace Basalt.Server;
 // The server executable: DynamoDB's JSON API on 127.0.0.1:8000 over a data folder (./basalt-data by default).
 // Settings come from, in rising precedence: appsettings.json in the working folder (section "Basalt"), environment
 // variables (BASALT_PORT, BASALT_DATA_DIR, BASALT_IN_MEMORY, BASALT_DURABILITY, BASALT_SHARDS, BASALT_PIN_THREADS,
-// BASALT_LISTEN_ADDRESS, BASALT_AUTH_FILE, BASALT_LOG_LEVEL), then the command line; --help lists the flags. Ctrl-C
+// BASALT_LISTEN_ADDRESS, BASALT_AUTH_FILE, BASALT_LOG_LEVEL, BASALT_MEMTABLE_MB), then the command line; --help lists the
+// flags. BASALT_CRASH_POINT is a testing aid of the crash fuzzer (Testing/CrashPoint.cs), read from the environment only. Ctrl-C
 // or SIGTERM shuts down cleanly: Kestrel stops accepting and lets in-flight requests finish, then the database syncs
 // its WAL and closes its files.
 public static class Program
@@ -33,8 +34,10 @@ public static class Program
         var pin = new Option<bool>("--pin-threads") { Description = "Pin each shard thread to a core (Linux) (env BASALT_PIN_THREADS)", DefaultValueFactory = _ => bool.TryParse(Setting("PinThreads", "BASALT_PIN_THREADS"), out bool b) && b };
         var auth = new Option<string?>("--auth") { Description = "Verify SigV4 signatures against the keys of this JSON file, each limited to its tables (env BASALT_AUTH_FILE)", DefaultValueFactory = _ => Setting("AuthFile", "BASALT_AUTH_FILE") };
         var logLevel = new Option<string>("--log-level") { Description = "trace | debug | information | warning | error | critical | none; debug logs one line per request (env BASALT_LOG_LEVEL)", DefaultValueFactory = _ => Setting("LogLevel", "BASALT_LOG_LEVEL") ?? "warning" };
+        var memtableMb = new Option<int?>("--memtable-mb") { Description = "Size of each shard's memtable in MiB (default 64; small values flush and compact often) (env BASALT_MEMTABLE_MB)", DefaultValueFactory = _ => int.TryParse(Setting("MemtableMb", "BASALT_MEMTABLE_MB"), out int mb) ? mb : null };
         var exitAfterOpen = new Option<bool>("--exit-after-open") { Description = "Open and recover the data folder, print its state, and exit" };
-        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, auth, logLevel, exitAfterOpen };
+        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, auth, logLevel, memtableMb, exitAfterOpen };
+        root.Description += $". Testing aid: {Testing.CrashPoint.EnvironmentVariable}=<{string.Join("|", Testing.CrashPoint.Names)}>:N kills the server (SIGKILL) at the Nth such file operation (docs/crash-fuzzing.md)";
         root.SetAction(parse =>
         {
             if (!Enum.TryParse<Durability>(parse.GetValue(durability), ignoreCase: true, out var mode))
@@ -54,6 +57,22 @@ public static class Program
                 Console.Error.WriteLine("basalt: --port must be within 0..65535");
                 return 2;
             }
+            if (parse.GetValue(memtableMb) is int mb and (< 1 or > (int)(Limits.MemtableBytesMax >> 20)))
+            {
+                Console.Error.WriteLine($"basalt: --memtable-mb must be within 1..{Limits.MemtableBytesMax >> 20}");
+                return 2;
+            }
+            Testing.CrashPoint? crashPoint = null;
+            if (Environment.GetEnvironmentVariable(Testing.CrashPoint.EnvironmentVariable) is { Length: > 0 } crashText)
+            {
+                crashPoint = Testing.CrashPoint.Parse(crashText, out string? crashError);
+                if (crashPoint is null)
+                {
+                    Console.Error.WriteLine($"basalt: {crashError}");
+                    return 2;
+                }
+                Console.Error.WriteLine($"basalt: testing aid {Testing.CrashPoint.EnvironmentVariable}={crashText}: the server will kill itself");
+            }
             var options = new ServerOptions
             {
                 Port = parse.GetValue(port),
@@ -64,6 +83,8 @@ public static class Program
                 Shards = parse.GetValue(shards),
                 PinThreads = parse.GetValue(pin),
                 AuthFile = string.IsNullOrEmpty(parse.GetValue(auth)) ? null : parse.GetValue(auth),
+                MemtableMb = parse.GetValue(memtableMb),
+                CrashPoint = crashPoint,
             };
             return RunAsync(options, level, parse.GetValue(exitAfterOpen)).GetAwaiter().GetResult();
         });

@@ -25,4 +25,10 @@ public sealed record ServerOptions
     // Tests: the file system the data folder lives on (a FaultInjectingFileSystem, say) instead of the real one, or of a
     // fresh memory one with InMemory.
     internal Basalt.Engine.Storage.Vfs.IFileSystem? FileSystem { get; init; }
+    // `--memtable-mb N`: the size of each shard's mutable memtable (null: the engine's default, 64 MiB). Small values
+    // make flushes and compactions frequent (the crash fuzzer runs with 1 MiB); large ones hold more before a flush.
+    public int? MemtableMb { get; init; }
+    // A testing aid (BASALT_CRASH_POINT, Testing/CrashPoint.cs): the server kills itself at this point of the
+    // engine's file operations. Null in any real use.
+    public Testing.CrashPoint? CrashPoint { get; init; }
 }

@@ -89,6 +89,7 @@ internal sealed partial class ShardStore
         }
         var sw = Stopwatch.StartNew();
         int attempt = 0;
+        using var activity = StorageActivity.Enter(StorageActivityKind.Flush);
         while (true)
         {
             try
@@ -352,6 +353,7 @@ internal sealed partial class ShardStore
 
     private void Compact(int start, int count)
     {
+        using var activity = StorageActivity.Enter(StorageActivityKind.Compaction);
         var sw = Stopwatch.StartNew();
         var inputs = _liveSegments.GetRange(start, count);
         var inputEntries = _manifest.Segments.Skip(start).Take(count).ToList();

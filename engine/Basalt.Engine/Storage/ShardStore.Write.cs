@@ -562,8 +562,10 @@ internal sealed partial class ShardStore
         catch (StorageException e)
         {
             // Nothing of this group reached the memtable, so nothing of it can become visible. The log may
-            // end in a torn record now; recovery cuts it. Writes go on in a new log once one can be opened.
+            // end in a torn record now; recovery cuts it. Writes go on in a new log once one can be opened, and only
+            // once this one is durable (see TryRotate).
             _wal = null;
+            SyncBeforeNextLog(wal);
             RetireWal(wal);
             if (wal.FlushedPosition == 0)
             {
@@ -663,6 +665,13 @@ internal sealed partial class ShardStore
             stalled = true;
             return null;
         }
+        // The previous log must be durable before the next one holds a record. Recovery replays the logs in order and
+        // cuts a torn tail; the OS writes dirty pages back file by file in no particular order, so if the new log's
+        // first records reached the disk and the old log's unsynced tail did not, a power loss would keep later writes
+        // and lose earlier ones: a hole, not a suffix. In Async mode those earlier writes were acknowledged (the
+        // crash fuzzer found it: a power loss at a rotation left global index entries for items the table had lost).
+        // The syncer syncs a retired log soon after, but not before the writer goes on. One fsync per rotation.
+        if (_wal is { } previous && SyncBeforeNextLog(previous) is { } refused) return refused;
         ulong log = NextFileNumber();
         WalWriter wal;
         try
@@ -728,7 +737,25 @@ internal sealed partial class ShardStore
         Metrics.StallReason = null;
     }
 
-    // Retired logs go to the syncer, which syncs and closes them: it is the only thread that syncs a log.
+    // Writer: makes a log that is about to be retired durable (WalWriter.Sync may run on any thread; it skips the
+    // fdatasync when the syncer already covered everything). A failed fsync fences the shard as the syncer's would;
+    // the error is returned for the request that asked for the rotation.
+    private StorageException? SyncBeforeNextLog(WalWriter wal)
+    {
+        try
+        {
+            wal.Sync();
+            return null;
+        }
+        catch (StorageException e)
+        {
+            Refuse(e);
+            return Volatile.Read(ref _refused);
+        }
+    }
+
+    // Retired logs go to the syncer, which syncs and closes them. The writer syncs a log only as it retires it
+    // (SyncBeforeNextLog); every other fsync of the log is the syncer's.
     private void RetireWal(WalWriter wal)
     {
         _retiredWals.Enqueue(wal);

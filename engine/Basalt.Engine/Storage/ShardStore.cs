@@ -231,6 +231,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
 
     private void FlushDuringRecovery(MemtableHandle handle)
     {
+        using var activity = StorageActivity.Enter(StorageActivityKind.RecoveryFlush);
         var entry = WriteSegmentFrom(handle.Table.NewIterator(), handle.Table.MaxSeq, dropTombstones: _liveSegments.Count == 0, tier: 0, out var segment);
         if (entry is null) return;
         _liveSegments.Insert(0, segment!);
