@@ -12,8 +12,8 @@ namespace Basalt.Fuzz.Targets;
 // DynamoDB JSON requests: the first byte picks the operation (its value modulo the number of operations; the seeds
 // use 'B' + index so they stay readable), the rest is the request body, read as DynamoApiHandler reads it:
 // RequestReader for every operation, and for PutItem and GetItem also their fast paths (PutItemFastPath,
-// GetItemFastPath), which need a database: a small in-memory one with the tables the seeds name (T: pk S;
-// TS: pk S and sk N; TB: pk B), rebuilt every DatabaseRunsMax fast-path runs so that puts cannot pile up.
+// GetItemFastPath), which need a database: a small in-memory one with the tables the seeds name (Tab: pk S;
+// TabS: pk S and sk N; TabB: pk B), rebuilt every DatabaseRunsMax fast-path runs so that puts cannot pile up.
 // Allowed: the exceptions DynamoApiHandler.WriteError answers with a 400 (ValidationException and the other
 // DynamoDB errors, SerializationException, ExpressionException, ItemValidationException). Findings: anything else
 // (the handler would answer 500 InternalServerError to a bad request); a GetItem fast path that writes invalid
@@ -89,7 +89,9 @@ public sealed class JsonRequestTarget : FuzzTarget
     private static void PutFast(ReadOnlySpan<byte> body)
     {
         var database = Database();
-        if (!PutItemFastPath.TryStart(database, body, out var write)) return;
+        bool taken = PutItemFastPath.TryStart(database, body, out var write);
+        if (Trace) Console.Error.WriteLine($"json-request: PutItem fast path {(taken ? "taken" : "declined")}");
+        if (!taken) return;
         write.AsTask().GetAwaiter().GetResult();
         // What the fast path took, the checked path must take too (it may only differ on requests both serve).
         try
@@ -109,6 +111,7 @@ public sealed class JsonRequestTarget : FuzzTarget
         bool served;
         using (var json = new Utf8JsonWriter(output, DynamoApiHandler.WriterOptions))
             served = GetItemFastPath.TryRun(database, body, json);
+        if (Trace) Console.Error.WriteLine($"json-request: GetItem fast path {(served ? "taken" : "declined")}");
         if (!served) return;
         try
         {
@@ -123,11 +126,27 @@ public sealed class JsonRequestTarget : FuzzTarget
         RequestReader.GetItem(body);
     }
 
+    // BASALT_FUZZ_TRACE=1: whether each fast path took the request, on stderr.
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("BASALT_FUZZ_TRACE") == "1";
+
     private static BasaltDatabase Database()
     {
         if (s_database is not null && ++s_databaseRuns < DatabaseRunsMax) return s_database;
         s_database?.Dispose();
         s_databaseRuns = 0;
+        try
+        {
+            return s_database = NewDatabase();
+        }
+        catch (Exception e)
+        {
+            // Not the input's doing: escapes the client-error filter, so a broken setup cannot pass for clean runs.
+            throw new InvalidOperationException("json-request: the fast paths' database could not be set up", e);
+        }
+    }
+
+    private static BasaltDatabase NewDatabase()
+    {
         var database = BasaltDatabase.Open(new StorageOptions
         {
             Directory = "/data",
@@ -138,13 +157,13 @@ public sealed class JsonRequestTarget : FuzzTarget
             MemtableBytes = 4 << 20,
             BlockCacheBytes = 1 << 20,
         });
-        database.CreateTableAsync(Table("T", ScalarAttributeType.S, null)).GetAwaiter().GetResult();
-        database.CreateTableAsync(Table("TS", ScalarAttributeType.S, ScalarAttributeType.N)).GetAwaiter().GetResult();
-        database.CreateTableAsync(Table("TB", ScalarAttributeType.B, null)).GetAwaiter().GetResult();
+        database.CreateTableAsync(Table("Tab", ScalarAttributeType.S, null)).GetAwaiter().GetResult();
+        database.CreateTableAsync(Table("TabS", ScalarAttributeType.S, ScalarAttributeType.N)).GetAwaiter().GetResult();
+        database.CreateTableAsync(Table("TabB", ScalarAttributeType.B, null)).GetAwaiter().GetResult();
         // A few items for GetItem to find.
-        database.PutItemAsync(new PutItemRequest { TableName = "T", Item = new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1") } }).AsTask().GetAwaiter().GetResult();
-        database.PutItemAsync(new PutItemRequest { TableName = "TS", Item = new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.Null) } }).AsTask().GetAwaiter().GetResult();
-        return s_database = database;
+        database.PutItemAsync(new PutItemRequest { TableName = "Tab", Item = new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1") } }).AsTask().GetAwaiter().GetResult();
+        database.PutItemAsync(new PutItemRequest { TableName = "TabS", Item = new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.Null) } }).AsTask().GetAwaiter().GetResult();
+        return database;
     }
 
     private static CreateTableRequest Table(string name, ScalarAttributeType hash, ScalarAttributeType? range) => new()

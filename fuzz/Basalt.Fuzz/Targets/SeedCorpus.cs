@@ -28,6 +28,8 @@ public static class SeedCorpus
     public static IEnumerable<(string Name, byte[] Bytes)> For(string target) => target switch
     {
         "json-request" => JsonRequests().Select(r => ($"{r.Name}.json", (byte[])[JsonRequestTarget.PrefixOf(r.Operation), .. Encoding.UTF8.GetBytes(r.Body)])),
+        "json-operation" => JsonRequests().Where(r => !r.Operation.EndsWith(".fast", StringComparison.Ordinal)).Concat(IndexedRequests())
+            .Select(r => ($"{r.Name}.json", (byte[])[JsonRequestTarget.PrefixOf(r.Operation), .. Encoding.UTF8.GetBytes(r.Body)])),
         "condition-expression" => Text("cond", Conditions),
         "key-condition-expression" => Text("key", KeyConditions),
         "update-expression" => Text("update", Updates),
@@ -109,37 +111,48 @@ public static class SeedCorpus
 
     private const string Item = """{"pk":{"S":"a"},"n":{"N":"-12.50"},"b":{"B":"AAEC/w=="},"t":{"BOOL":true},"z":{"NULL":true},"m":{"M":{"x":{"L":[{"N":"1E2"},{"M":{}},{"SS":["b","a"]}]}}},"ns":{"NS":["1","2"]},"bs":{"BS":["AQ=="]}}""";
 
+    // Requests on json-operation's table with a global and a local index (TabI: pk S, sk S; gix1 on g; lix1 on n).
+    private static IEnumerable<(string Name, string Operation, string Body)> IndexedRequests() =>
+    [
+        ("put-indexed", "PutItem", """{"TableName":"TabI","Item":{"pk":{"S":"a"},"sk":{"S":"c"},"g":{"S":"x"},"n":{"N":"7"},"m":{"M":{"k":{"BS":["AQ=="]}}}},"ReturnItemCollectionMetrics":"SIZE"}"""),
+        ("query-global-index", "Query", """{"TableName":"TabI","IndexName":"gix1","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"x"}},"ReturnConsumedCapacity":"INDEXES"}"""),
+        ("query-local-index", "Query", """{"TableName":"TabI","IndexName":"lix1","KeyConditionExpression":"pk = :p AND n > :n","ExpressionAttributeValues":{":p":{"S":"a"},":n":{"N":"1"}},"ScanIndexForward":false}"""),
+        ("update-indexed", "UpdateItem", """{"TableName":"TabI","Key":{"pk":{"S":"a"},"sk":{"S":"b"}},"UpdateExpression":"SET g = :g ADD n :one","ExpressionAttributeValues":{":g":{"S":"y"},":one":{"N":"1"}},"ReturnValues":"ALL_NEW"}"""),
+        ("scan-index", "Scan", """{"TableName":"TabI","IndexName":"gix1","Select":"COUNT"}"""),
+    ];
+
     public static IEnumerable<(string Name, string Operation, string Body)> JsonRequests() =>
     [
-        ("create-table", "CreateTable", """{"TableName":"T2","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"},{"AttributeName":"g","AttributeType":"B"}],"BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5},"Tags":[{"Key":"k","Value":"v"}],"LocalSecondaryIndexes":[{"IndexName":"l1","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"g","KeyType":"RANGE"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}],"GlobalSecondaryIndexes":[{"IndexName":"g1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["a"]},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]}"""),
-        ("describe-table", "DescribeTable", """{"TableName":"T"}"""),
-        ("list-tables", "ListTables", """{"ExclusiveStartTableName":"A","Limit":10}"""),
-        ("update-table", "UpdateTable", """{"TableName":"T","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"g2","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}},{"Update":{"IndexName":"g1","ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}}},{"Delete":{"IndexName":"g0"}}]}"""),
-        ("delete-table", "DeleteTable", """{"TableName":"T2"}"""),
-        ("put-item", "PutItem", $$$"""{"TableName":"T","Item":{{{Item}}},"ConditionExpression":"attribute_not_exists(#p) OR n < :v","ExpressionAttributeNames":{"#p":"pk"},"ExpressionAttributeValues":{":v":{"N":"3"}},"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"TOTAL","ReturnItemCollectionMetrics":"SIZE"}"""),
-        ("put-item-legacy", "PutItem", """{"TableName":"T","Item":{"pk":{"S":"b"}},"Expected":{"pk":{"Exists":false},"n":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"1"},{"N":"2"}]}},"ConditionalOperator":"OR"}"""),
-        ("get-item", "GetItem", """{"TableName":"T","Key":{"pk":{"S":"a"}},"ProjectionExpression":"#n, m.x[0]","ExpressionAttributeNames":{"#n":"n"},"ConsistentRead":true}"""),
-        ("get-item-legacy", "GetItem", """{"TableName":"TS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"AttributesToGet":["l","pk"]}"""),
-        ("delete-item", "DeleteItem", """{"TableName":"TS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"ConditionExpression":"size(l) = :one","ExpressionAttributeValues":{":one":{"N":"1"}},"ReturnValues":"ALL_OLD"}"""),
-        ("update-item", "UpdateItem", """{"TableName":"T","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET #c = if_not_exists(#c, :z) + :one, l = list_append(:l, :l) REMOVE m.x[1] ADD s :ss DELETE t :ss","ConditionExpression":"attribute_exists(pk)","ExpressionAttributeNames":{"#c":"count"},"ExpressionAttributeValues":{":z":{"N":"0"},":one":{"N":"1"},":l":{"L":[{"S":"x"}]},":ss":{"SS":["q"]}},"ReturnValues":"UPDATED_NEW"}"""),
-        ("update-item-legacy", "UpdateItem", """{"TableName":"T","Key":{"pk":{"S":"a"}},"AttributeUpdates":{"n":{"Action":"ADD","Value":{"N":"2"}},"z":{"Action":"DELETE"}}}"""),
-        ("query", "Query", """{"TableName":"TS","IndexName":"l1","KeyConditionExpression":"pk = :p AND sk BETWEEN :a AND :b","FilterExpression":"contains(l, :x)","ProjectionExpression":"pk, sk","ExpressionAttributeValues":{":p":{"S":"a"},":a":{"N":"0"},":b":{"N":"9"},":x":{"NULL":true}},"ScanIndexForward":false,"Limit":5,"ExclusiveStartKey":{"pk":{"S":"a"},"sk":{"N":"0"}},"Select":"SPECIFIC_ATTRIBUTES","ReturnConsumedCapacity":"INDEXES"}"""),
-        ("query-legacy", "Query", """{"TableName":"TS","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"l":{"ComparisonOperator":"NOT_NULL"}},"Select":"COUNT"}"""),
-        ("scan", "Scan", """{"TableName":"T","FilterExpression":"n > :n OR attribute_type(b, :t)","ExpressionAttributeValues":{":n":{"N":"1"},":t":{"S":"B"}},"Segment":1,"TotalSegments":4,"Limit":100,"ConsistentRead":false}"""),
-        ("batch-get-item", "BatchGetItem", """{"RequestItems":{"T":{"Keys":[{"pk":{"S":"a"}},{"pk":{"S":"b"}}],"ProjectionExpression":"pk, #v","ExpressionAttributeNames":{"#v":"v"}},"TS":{"Keys":[{"pk":{"S":"a"},"sk":{"N":"1"}}],"ConsistentRead":true}},"ReturnConsumedCapacity":"TOTAL"}"""),
-        ("batch-write-item", "BatchWriteItem", """{"RequestItems":{"T":[{"PutRequest":{"Item":""" + Item + """}},{"DeleteRequest":{"Key":{"pk":{"S":"c"}}}}]},"ReturnItemCollectionMetrics":"SIZE"}"""),
-        ("transact-write-items", "TransactWriteItems", """{"TransactItems":[{"Put":{"TableName":"T","Item":{"pk":{"S":"t1"}},"ConditionExpression":"attribute_not_exists(pk)"}},{"Update":{"TableName":"T","Key":{"pk":{"S":"t2"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"1"}}}},{"Delete":{"TableName":"T","Key":{"pk":{"S":"t3"}}}},{"ConditionCheck":{"TableName":"TS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"ConditionExpression":"attribute_exists(#l)","ExpressionAttributeNames":{"#l":"l"},"ReturnValuesOnConditionCheckFailure":"ALL_OLD"}}],"ClientRequestToken":"token-1","ReturnConsumedCapacity":"TOTAL"}"""),
-        ("transact-get-items", "TransactGetItems", """{"TransactItems":[{"Get":{"TableName":"T","Key":{"pk":{"S":"a"}},"ProjectionExpression":"v"}},{"Get":{"TableName":"TS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}}}}]}"""),
-        ("tag-resource", "TagResource", """{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/T","Tags":[{"Key":"a","Value":"b"}]}"""),
-        ("untag-resource", "UntagResource", """{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/T","TagKeys":["a"]}"""),
-        ("list-tags", "ListTagsOfResource", """{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/T","NextToken":"x"}"""),
+        ("create-table", "CreateTable", """{"TableName":"Tab2","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"},{"AttributeName":"g","AttributeType":"B"}],"BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5},"Tags":[{"Key":"k","Value":"v"}],"LocalSecondaryIndexes":[{"IndexName":"lix1","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"g","KeyType":"RANGE"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}],"GlobalSecondaryIndexes":[{"IndexName":"gix1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["a"]},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]}"""),
+        ("describe-table", "DescribeTable", """{"TableName":"Tab"}"""),
+        ("list-tables", "ListTables", """{"ExclusiveStartTableName":"Aaa","Limit":10}"""),
+        ("update-table", "UpdateTable", """{"TableName":"Tab","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"gix2","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}]}"""),
+        ("update-table-indexes", "UpdateTable", """{"TableName":"TabI","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"gix1"}}]}"""),
+        ("delete-table", "DeleteTable", """{"TableName":"Tab2"}"""),
+        ("put-item", "PutItem", $$$"""{"TableName":"Tab","Item":{{{Item}}},"ConditionExpression":"attribute_not_exists(#p) OR n < :v","ExpressionAttributeNames":{"#p":"pk"},"ExpressionAttributeValues":{":v":{"N":"3"}},"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"TOTAL","ReturnItemCollectionMetrics":"SIZE"}"""),
+        ("put-item-legacy", "PutItem", """{"TableName":"Tab","Item":{"pk":{"S":"b"}},"Expected":{"pk":{"Exists":false},"n":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"1"},{"N":"2"}]}},"ConditionalOperator":"OR"}"""),
+        ("get-item", "GetItem", """{"TableName":"Tab","Key":{"pk":{"S":"a"}},"ProjectionExpression":"#n, m.x[0]","ExpressionAttributeNames":{"#n":"n"},"ConsistentRead":true}"""),
+        ("get-item-legacy", "GetItem", """{"TableName":"TabS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"AttributesToGet":["l","pk"]}"""),
+        ("delete-item", "DeleteItem", """{"TableName":"TabS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"ConditionExpression":"size(l) = :one","ExpressionAttributeValues":{":one":{"N":"1"}},"ReturnValues":"ALL_OLD"}"""),
+        ("update-item", "UpdateItem", """{"TableName":"Tab","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET #c = if_not_exists(#c, :z) + :one, l = list_append(:l, :l) REMOVE m.x[1] ADD s :ss DELETE t :ss","ConditionExpression":"attribute_exists(pk)","ExpressionAttributeNames":{"#c":"count"},"ExpressionAttributeValues":{":z":{"N":"0"},":one":{"N":"1"},":l":{"L":[{"S":"x"}]},":ss":{"SS":["q"]}},"ReturnValues":"UPDATED_NEW"}"""),
+        ("update-item-legacy", "UpdateItem", """{"TableName":"Tab","Key":{"pk":{"S":"a"}},"AttributeUpdates":{"n":{"Action":"ADD","Value":{"N":"2"}},"z":{"Action":"DELETE"}}}"""),
+        ("query", "Query", """{"TableName":"TabS","KeyConditionExpression":"pk = :p AND sk BETWEEN :a AND :b","FilterExpression":"contains(l, :x)","ProjectionExpression":"pk, sk","ExpressionAttributeValues":{":p":{"S":"a"},":a":{"N":"0"},":b":{"N":"9"},":x":{"NULL":true}},"ScanIndexForward":false,"Limit":5,"ExclusiveStartKey":{"pk":{"S":"a"},"sk":{"N":"0"}},"Select":"SPECIFIC_ATTRIBUTES","ReturnConsumedCapacity":"INDEXES"}"""),
+        ("query-legacy", "Query", """{"TableName":"TabS","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"l":{"ComparisonOperator":"NOT_NULL"}},"Select":"COUNT"}"""),
+        ("scan", "Scan", """{"TableName":"Tab","FilterExpression":"n > :n OR attribute_type(b, :t)","ExpressionAttributeValues":{":n":{"N":"1"},":t":{"S":"B"}},"Segment":1,"TotalSegments":4,"Limit":100,"ConsistentRead":false}"""),
+        ("batch-get-item", "BatchGetItem", """{"RequestItems":{"Tab":{"Keys":[{"pk":{"S":"a"}},{"pk":{"S":"b"}}],"ProjectionExpression":"pk, #v","ExpressionAttributeNames":{"#v":"v"}},"TabS":{"Keys":[{"pk":{"S":"a"},"sk":{"N":"1"}}],"ConsistentRead":true}},"ReturnConsumedCapacity":"TOTAL"}"""),
+        ("batch-write-item", "BatchWriteItem", """{"RequestItems":{"Tab":[{"PutRequest":{"Item":""" + Item + """}},{"DeleteRequest":{"Key":{"pk":{"S":"c"}}}}]},"ReturnItemCollectionMetrics":"SIZE"}"""),
+        ("transact-write-items", "TransactWriteItems", """{"TransactItems":[{"Put":{"TableName":"Tab","Item":{"pk":{"S":"t1"}},"ConditionExpression":"attribute_not_exists(pk)"}},{"Update":{"TableName":"Tab","Key":{"pk":{"S":"t2"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"1"}}}},{"Delete":{"TableName":"Tab","Key":{"pk":{"S":"t3"}}}},{"ConditionCheck":{"TableName":"TabS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"ConditionExpression":"attribute_exists(#l)","ExpressionAttributeNames":{"#l":"l"},"ReturnValuesOnConditionCheckFailure":"ALL_OLD"}}],"ClientRequestToken":"token-1","ReturnConsumedCapacity":"TOTAL"}"""),
+        ("transact-get-items", "TransactGetItems", """{"TransactItems":[{"Get":{"TableName":"Tab","Key":{"pk":{"S":"a"}},"ProjectionExpression":"v"}},{"Get":{"TableName":"TabS","Key":{"pk":{"S":"a"},"sk":{"N":"1"}}}}]}"""),
+        ("tag-resource", "TagResource", """{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Tab","Tags":[{"Key":"a","Value":"b"}]}"""),
+        ("untag-resource", "UntagResource", """{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Tab","TagKeys":["a"]}"""),
+        ("list-tags", "ListTagsOfResource", """{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Tab","NextToken":"x"}"""),
         ("describe-limits", "DescribeLimits", "{}"),
         ("describe-endpoints", "DescribeEndpoints", "{}"),
-        ("put-item-fast", "PutItem.fast", $$$"""{"TableName":"T","Item":{{{Item}}},"ReturnValues":"NONE"}"""),
-        ("put-item-fast-sort", "PutItem.fast", """{"TableName":"TS","Item":{"pk":{"S":"a"},"sk":{"N":"2.50"},"s":{"S":"a\"b\\c\u00e9\n"}}}"""),
-        ("put-item-fast-binary", "PutItem.fast", """{"TableName":"TB","Item":{"pk":{"B":"AAEC"},"ss":{"SS":["z","a"]}}}"""),
-        ("get-item-fast", "GetItem.fast", """{"TableName":"T","Key":{"pk":{"S":"a"}},"ConsistentRead":true}"""),
-        ("get-item-fast-sort", "GetItem.fast", """{"TableName":"TS","Key":{"sk":{"N":"1.0"},"pk":{"S":"a"}}}"""),
-        ("get-item-fast-binary", "GetItem.fast", """{"TableName":"TB","Key":{"pk":{"B":"AAEC"}}}"""),
+        ("put-item-fast", "PutItem.fast", $$$"""{"TableName":"Tab","Item":{{{Item}}},"ReturnValues":"NONE"}"""),
+        ("put-item-fast-sort", "PutItem.fast", """{"TableName":"TabS","Item":{"pk":{"S":"a"},"sk":{"N":"2.50"},"s":{"S":"a\"b\\c\u00e9\n"}}}"""),
+        ("put-item-fast-binary", "PutItem.fast", """{"TableName":"TabB","Item":{"pk":{"B":"AAEC"},"ss":{"SS":["z","a"]}}}"""),
+        ("get-item-fast", "GetItem.fast", """{"TableName":"Tab","Key":{"pk":{"S":"a"}},"ConsistentRead":true}"""),
+        ("get-item-fast-sort", "GetItem.fast", """{"TableName":"TabS","Key":{"sk":{"N":"1.0"},"pk":{"S":"a"}}}"""),
+        ("get-item-fast-binary", "GetItem.fast", """{"TableName":"TabB","Key":{"pk":{"B":"AAEC"}}}"""),
     ];
 }

@@ -6,6 +6,7 @@ public static class TargetRegistry
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
         new JsonRequestTarget(),
+        new JsonOperationTarget(),
         new ExpressionTarget(ExpressionTarget.Language.Condition),
         new ExpressionTarget(ExpressionTarget.Language.KeyCondition),
         new ExpressionTarget(ExpressionTarget.Language.Update),
