@@ -123,7 +123,15 @@ public sealed class JsonRequestTarget : FuzzTarget
         {
             throw new FuzzFindingException($"the GetItem fast path wrote invalid JSON: {e.Message}");
         }
-        RequestReader.GetItem(body);
+        // What the fast path served, the checked path must take too.
+        try
+        {
+            RequestReader.GetItem(body);
+        }
+        catch (Exception e) when (IsClientError(e))
+        {
+            throw new FuzzFindingException($"the GetItem fast path served a request the checked path refuses: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     // BASALT_FUZZ_TRACE=1: whether each fast path took the request, on stderr.
