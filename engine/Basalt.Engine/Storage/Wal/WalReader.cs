@@ -15,7 +15,8 @@ public readonly record struct WalReadResult(long EndOffset, bool TornTailCut, in
 // whichever thread recovers the shard, on a file nobody is writing. Reads through IFile.Read in chunks into a
 // managed window that grows to the largest record seen (at most WalFormat.RecordBytesMax); it allocates, which is
 // fine on the recovery path. Never skips a bad record: either the log ends there (a torn tail) or reading fails
-// with StorageException(Corruption) naming the file and the bad record's offset.
+// with StorageException(Corruption) naming the file and the bad record's offset. A FormatException from onRecord
+// (a payload that passed its CRC but does not parse) becomes the same Corruption error at that record.
 public static class WalReader
 {
     // Reads every valid record of log `logNumber` in order, calling onRecord(seq, payload) for each.
@@ -36,7 +37,16 @@ public static class WalReader
                     if (record[WalFormat.KindOffset] != (byte)WalRecordKind.Batch)
                         throw StorageException.Corrupt(
                             $"WAL record of unknown kind {record[WalFormat.KindOffset]} (written by a newer version?)", file.Path, position);
-                    onRecord(WalFormat.ReadSeq(record), record[WalFormat.HeaderBytes..]);
+                    try
+                    {
+                        onRecord(WalFormat.ReadSeq(record), record[WalFormat.HeaderBytes..]);
+                    }
+                    catch (FormatException e)
+                    {
+                        // The payload passed its CRC but the caller cannot parse it (a write batch that does not
+                        // parse): corruption at this record, reported with the file and offset like any other.
+                        throw new StorageException(StorageError.Corruption, $"WAL record payload does not parse: {e.Message}", file.Path, position, e);
+                    }
                     records++;
                     position += recordBytes;
                     break;

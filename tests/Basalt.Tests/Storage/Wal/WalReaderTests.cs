@@ -115,6 +115,23 @@ public class WalReaderTests
         Assert.Equal(victim, delivered);
     });
 
+    // A payload that passed its CRC but that the caller cannot parse (recovery's write batch reader throws
+    // FormatException) is corruption at that record, with the file and offset, not a bare FormatException.
+    [Fact]
+    public void A_payload_the_caller_cannot_parse_is_corruption_at_that_record() => WithSeed(random =>
+    {
+        var (fs, path, _, offsets, _) = SyncedLog(random, 10);
+        int seen = 0;
+        var e = Assert.Throws<StorageException>(() => WalReader.Read(fs, path, 1, (_, _) =>
+        {
+            if (++seen == 4) throw new FormatException("write batch entry lengths out of bounds");
+        }));
+        Assert.Equal(StorageError.Corruption, e.Error);
+        Assert.Equal(path, e.FilePath);
+        Assert.Equal(offsets[3], e.FileOffset);
+        Assert.IsType<FormatException>(e.InnerException);
+    });
+
     [Fact]
     public void A_length_flipped_to_zero_is_corruption_not_the_end_of_the_log() => WithSeed(random =>
     {
