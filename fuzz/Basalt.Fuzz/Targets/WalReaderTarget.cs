@@ -29,7 +29,7 @@ public sealed class WalReaderTarget : FuzzTarget
             var result = WalReader.Read(fs, path, 1, (seq, payload) =>
             {
                 records++;
-                if (records > 1 && seq <= lastSeq)
+                if (records > 1 && seq < lastSeq)
                     throw new FuzzFindingException($"WAL record {records} has seq {seq} after {lastSeq}");
                 lastSeq = seq;
                 WriteBatchFormat.Reader reader;

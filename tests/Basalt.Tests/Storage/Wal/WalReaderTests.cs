@@ -32,7 +32,7 @@ public class WalReaderTests
             path = writer.Path;
             (durable, _) = AppendFlushed(writer, random, 20, _ => random.Next(0, 500));
             synced = writer.Sync();
-            AppendFlushed(writer, random, 10, _ => random.Next(0, 500));
+            AppendFlushed(writer, random, 10, _ => random.Next(0, 500), firstSeq: 210);
             Assert.Equal(30, ReadAll(fs, path, 2).Records.Count); // flushed: visible before the crash
         }
         fs.Crash();
