@@ -68,9 +68,18 @@ public static class ItemFormat
 
     internal static int ReadInt(ReadOnlySpan<byte> source, int at)
     {
+        if (at < 0 || source.Length - at < LengthBytes) throw new FormatException($"item encoding: length at {at} past the end");
         uint value = BinaryPrimitives.ReadUInt32LittleEndian(source[at..]);
         if (value > int.MaxValue) throw new FormatException($"item encoding: length {value} at {at} out of range");
         return (int)value;
+    }
+
+    // source[at, at + length), or FormatException when a length read from the bytes points past them.
+    internal static ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> source, int at, int length)
+    {
+        if ((uint)at > (uint)source.Length || (uint)length > (uint)(source.Length - at))
+            throw new FormatException($"item encoding: {length} bytes at {at} run past the end");
+        return source.Slice(at, length);
     }
 
     internal static void WriteInt(Span<byte> destination, int at, int value) =>

@@ -3,8 +3,9 @@ namespace Basalt.Engine.Model;
 // Reads one encoded item (ItemFormat) in place: finds a top-level attribute by binary search over the
 // item's name-ordered offset table, and walks nested maps, lists and sets through views over the same
 // bytes. Nothing here allocates. A ref struct over the caller's span: valid while the span is, on the
-// caller's thread. Malformed bytes give FormatException (or ArgumentOutOfRangeException from a slice),
-// never a wrong answer silently past the buffer; ItemFormat.Validate checks a whole item up front.
+// caller's thread. Malformed bytes give FormatException, never a wrong answer silently past the buffer (every
+// length and offset read from the bytes is checked against them: the item-decoder fuzz target found slices that
+// ran past the end and threw ArgumentOutOfRangeException instead); ItemFormat.Validate checks a whole item up front.
 public ref struct ItemReader
 {
     private readonly MapView _attributes;
@@ -66,7 +67,7 @@ public readonly ref struct AttributeView
         get
         {
             if (Type is not (AttributeType.S or AttributeType.N or AttributeType.B)) throw WrongType("S, N or B");
-            return _value.Slice(ItemFormat.ContainerHeaderBytes, ItemFormat.ReadInt(_value, 1));
+            return ItemFormat.Slice(_value, ItemFormat.ContainerHeaderBytes, ItemFormat.ReadInt(_value, 1));
         }
     }
 
@@ -81,7 +82,7 @@ public readonly ref struct AttributeView
     // Elements of M, L and sets; 0 for the rest.
     public int Count => Type.IsContainer() ? ItemBody.Count(Body()) : 0;
 
-    private ReadOnlySpan<byte> Body() => _value.Slice(ItemFormat.ContainerHeaderBytes, ItemFormat.ReadInt(_value, 1));
+    private ReadOnlySpan<byte> Body() => ItemFormat.Slice(_value, ItemFormat.ContainerHeaderBytes, ItemFormat.ReadInt(_value, 1));
 
     private InvalidOperationException WrongType(string expected) => new($"attribute is {Type.WireName()}, not {expected}");
 }
@@ -130,7 +131,7 @@ public readonly ref struct MapView
     public ReadOnlySpan<byte> NameAt(int index)
     {
         int at = ItemBody.ElementOffset(_body, _count, index);
-        return _body.Slice(at + ItemFormat.LengthBytes, ItemFormat.ReadInt(_body, at));
+        return ItemFormat.Slice(_body, at + ItemFormat.LengthBytes, ItemFormat.ReadInt(_body, at));
     }
 
     public AttributeView ValueAt(int index)
@@ -143,9 +144,9 @@ public readonly ref struct MapView
     {
         int at = ItemBody.ElementOffset(_body, _count, index);
         int nameBytes = ItemFormat.ReadInt(_body, at);
-        utf8Name = _body.Slice(at + ItemFormat.LengthBytes, nameBytes);
+        utf8Name = ItemFormat.Slice(_body, at + ItemFormat.LengthBytes, nameBytes);
         int valueAt = at + ItemFormat.LengthBytes + nameBytes;
-        var rest = _body[valueAt..];
+        var rest = ItemFormat.Slice(_body, valueAt, _body.Length - valueAt);
         value = new AttributeView(rest[..ItemFormat.ValueLength(rest)]);
     }
 }
@@ -194,7 +195,7 @@ public readonly ref struct SetView
         get
         {
             int at = ItemBody.ElementOffset(_body, _count, index);
-            return _body.Slice(at + ItemFormat.LengthBytes, ItemFormat.ReadInt(_body, at));
+            return ItemFormat.Slice(_body, at + ItemFormat.LengthBytes, ItemFormat.ReadInt(_body, at));
         }
     }
 

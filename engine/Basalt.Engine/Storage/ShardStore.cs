@@ -176,11 +176,18 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
         logsToReplay.Sort();
         var replay = new MemtableHandle(new Memtable.Memtable(_options.MemtableBytes, _arenaBlocks), 0);
         long replayed = 0;
+        // The writer gives each entry the next sequence number, so each record's first seq is at least the one after
+        // the previous record's last entry, across logs too. A record that goes back passed its CRC but was not
+        // written there (a block repeated or misplaced by the disk): replaying it could resurrect an old value under
+        // a seq another write holds. Corruption at that record (WalReader adds the file and offset).
+        ulong nextSeq = 0;
         foreach (ulong log in logsToReplay)
         {
             string path = PathOf(WalName(log));
             var read = WalReader.Read(_fs, path, (uint)log, (seq, payload) =>
             {
+                if (seq < nextSeq)
+                    throw new FormatException($"the record's sequence number {seq} is below {nextSeq}, the one after the previous record's");
                 var reader = new WriteBatchFormat.Reader(payload);
                 ulong s = seq;
                 while (reader.TryRead(out var kind, out var key, out var value))
@@ -201,6 +208,7 @@ internal sealed partial class ShardStore : IShardWork, IDisposable
                     lastSeq = Math.Max(lastSeq, s);
                     s++;
                 }
+                nextSeq = s;
             });
             if (read.TornTailCut)
             {

@@ -123,6 +123,9 @@ internal static class GetItemFastPath
             case 0:
                 return true;
             case AttributeType.S:
+                // Utf8JsonReader does not validate the UTF-8 of a string it is not asked to transcode; the checked
+                // path refuses invalid UTF-8 (SerializationException), so this path must not serve it.
+                if (!System.Text.Unicode.Utf8.IsValid(text)) return false;
                 key = KeyAttribute.String(text);
                 return true;
             case AttributeType.B:

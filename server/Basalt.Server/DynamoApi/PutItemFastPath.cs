@@ -78,7 +78,7 @@ internal static class PutItemFastPath
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueIsEscaped) return false;
+            if (reader.ValueIsEscaped || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)) return false;
             writer.WriteName(reader.ValueSpan);
             if (!TryWriteValue(ref reader, writer, ref scratch)) return false;
         }
@@ -95,8 +95,8 @@ internal static class PutItemFastPath
         switch (type.Value)
         {
             case AttributeType.S:
-                if (reader.TokenType != JsonTokenType.String) return false;
-                writer.WriteString(Unescaped(ref reader, ref scratch));
+                if (reader.TokenType != JsonTokenType.String || !TryUnescaped(ref reader, ref scratch, out var text)) return false;
+                writer.WriteString(text);
                 break;
             case AttributeType.N:
                 if (reader.TokenType != JsonTokenType.String || !TryWriteNumber(ref reader, writer)) return false;
@@ -140,7 +140,11 @@ internal static class PutItemFastPath
                 writer.BeginSet(type.Value);
                 while (reader.Read() && reader.TokenType == JsonTokenType.String)
                 {
-                    if (type.Value == AttributeType.SS) writer.WriteString(Unescaped(ref reader, ref scratch));
+                    if (type.Value == AttributeType.SS)
+                    {
+                        if (!TryUnescaped(ref reader, ref scratch, out var member)) return false;
+                        writer.WriteString(member);
+                    }
                     else if (type.Value == AttributeType.NS ? !TryWriteNumber(ref reader, writer) : !TryWriteBinary(ref reader, writer, ref scratch))
                         return false;
                 }
@@ -167,13 +171,32 @@ internal static class PutItemFastPath
         return null;
     }
 
-    // The string's UTF-8 bytes: the raw span when it has no escapes, else unescaped into the scratch buffer.
-    private static ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader, ref byte[]? scratch)
+    // The string's UTF-8 bytes: the raw span when it has no escapes, else unescaped into the scratch buffer. False
+    // for invalid UTF-8 (raw bytes, or an escaped lone surrogate), which the checked path refuses as malformed JSON:
+    // Utf8JsonReader validates UTF-8 only when it transcodes, and then throws InvalidOperationException. (The
+    // input-fuzzing target json-request found both: an item stored with invalid UTF-8 in a string, and the
+    // exception escaping as an InternalServerError.)
+    private static bool TryUnescaped(ref Utf8JsonReader reader, ref byte[]? scratch, out ReadOnlySpan<byte> text)
     {
-        if (!reader.ValueIsEscaped) return reader.ValueSpan;
+        text = default;
+        if (!reader.ValueIsEscaped)
+        {
+            if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)) return false;
+            text = reader.ValueSpan;
+            return true;
+        }
         var buffer = Scratch(ref scratch, reader.ValueSpan.Length);
-        int length = reader.CopyString(buffer);
-        return buffer.AsSpan(0, length);
+        int length;
+        try
+        {
+            length = reader.CopyString(buffer);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        text = buffer.AsSpan(0, length);
+        return true;
     }
 
     [System.Runtime.CompilerServices.SkipLocalsInit]

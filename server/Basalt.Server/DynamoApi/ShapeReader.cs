@@ -83,7 +83,7 @@ internal ref struct ShapeReader
         scoped ReadOnlySpan<byte> name;
         Span<byte> unescaped = stackalloc byte[48];
         if (!_json.ValueIsEscaped) name = _json.ValueSpan;
-        else if (_json.ValueSpan.Length <= 48 && _json.CopyString(unescaped) is int length && length <= 4) name = unescaped[..length];
+        else if (_json.ValueSpan.Length <= 48 && CopyString(unescaped) is int length && length <= 4) name = unescaped[..length];
         else return 0;
         return name.Length switch
         {
@@ -249,6 +249,21 @@ internal ref struct ShapeReader
         // An escaped base64 text ("\/" for "/") is legal JSON; unescape it first.
         byte[] text = Encoding.UTF8.GetBytes(GetString());
         return Base64Wire.Decode(text, bytes);
+    }
+
+    // The current string token unescaped into `destination`; invalid UTF-8 as GetString reports it (the
+    // input-fuzzing target json-request found the reader's InvalidOperationException escaping from TypeTag as an
+    // InternalServerError).
+    private readonly int CopyString(Span<byte> destination)
+    {
+        try
+        {
+            return _json.CopyString(destination);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SerializationException("The request body is not valid JSON: " + e.Message);
+        }
     }
 
     // The current string token's text. Utf8JsonReader validates UTF-8 only here (InvalidOperationException for

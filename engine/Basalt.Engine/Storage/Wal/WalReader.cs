@@ -15,7 +15,9 @@ public readonly record struct WalReadResult(long EndOffset, bool TornTailCut, in
 // whichever thread recovers the shard, on a file nobody is writing. Reads through IFile.Read in chunks into a
 // managed window that grows to the largest record seen (at most WalFormat.RecordBytesMax); it allocates, which is
 // fine on the recovery path. Never skips a bad record: either the log ends there (a torn tail) or reading fails
-// with StorageException(Corruption) naming the file and the bad record's offset.
+// with StorageException(Corruption) naming the file and the bad record's offset; so does a record whose seq is below
+// the previous one's (recovery also checks that no record overlaps the previous one's entries). A FormatException from onRecord
+// (a payload that passed its CRC but does not parse) becomes the same Corruption error at that record.
 public static class WalReader
 {
     // Reads every valid record of log `logNumber` in order, calling onRecord(seq, payload) for each.
@@ -27,6 +29,7 @@ public static class WalReader
         var window = new Window(file, file.Length);
         long position = 0;
         int records = 0;
+        ulong previousSeq = 0;
         while (true)
         {
             switch (Classify(window, position, logNumber, out int recordBytes))
@@ -36,7 +39,23 @@ public static class WalReader
                     if (record[WalFormat.KindOffset] != (byte)WalRecordKind.Batch)
                         throw StorageException.Corrupt(
                             $"WAL record of unknown kind {record[WalFormat.KindOffset]} (written by a newer version?)", file.Path, position);
-                    onRecord(WalFormat.ReadSeq(record), record[WalFormat.HeaderBytes..]);
+                    // Seqs never go back within a log (an empty batch may repeat the next one's). A record that does
+                    // passed its CRC but was not written there: a block the disk repeated or misplaced.
+                    ulong seq = WalFormat.ReadSeq(record);
+                    if (seq < previousSeq)
+                        throw StorageException.Corrupt(
+                            $"WAL record's sequence number {seq} is below the previous record's {previousSeq}", file.Path, position);
+                    previousSeq = seq;
+                    try
+                    {
+                        onRecord(seq, record[WalFormat.HeaderBytes..]);
+                    }
+                    catch (FormatException e)
+                    {
+                        // The payload passed its CRC but the caller cannot parse it (a write batch that does not
+                        // parse): corruption at this record, reported with the file and offset like any other.
+                        throw new StorageException(StorageError.Corruption, $"WAL record payload does not parse: {e.Message}", file.Path, position, e);
+                    }
                     records++;
                     position += recordBytes;
                     break;

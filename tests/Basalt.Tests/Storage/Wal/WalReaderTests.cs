@@ -32,7 +32,7 @@ public class WalReaderTests
             path = writer.Path;
             (durable, _) = AppendFlushed(writer, random, 20, _ => random.Next(0, 500));
             synced = writer.Sync();
-            AppendFlushed(writer, random, 10, _ => random.Next(0, 500));
+            AppendFlushed(writer, random, 10, _ => random.Next(0, 500), firstSeq: 210);
             Assert.Equal(30, ReadAll(fs, path, 2).Records.Count); // flushed: visible before the crash
         }
         fs.Crash();
@@ -113,6 +113,23 @@ public class WalReaderTests
         Assert.Equal(path, e.FilePath);
         Assert.Equal(offsets[victim], e.FileOffset);
         Assert.Equal(victim, delivered);
+    });
+
+    // A payload that passed its CRC but that the caller cannot parse (recovery's write batch reader throws
+    // FormatException) is corruption at that record, with the file and offset, not a bare FormatException.
+    [Fact]
+    public void A_payload_the_caller_cannot_parse_is_corruption_at_that_record() => WithSeed(random =>
+    {
+        var (fs, path, _, offsets, _) = SyncedLog(random, 10);
+        int seen = 0;
+        var e = Assert.Throws<StorageException>(() => WalReader.Read(fs, path, 1, (_, _) =>
+        {
+            if (++seen == 4) throw new FormatException("write batch entry lengths out of bounds");
+        }));
+        Assert.Equal(StorageError.Corruption, e.Error);
+        Assert.Equal(path, e.FilePath);
+        Assert.Equal(offsets[3], e.FileOffset);
+        Assert.IsType<FormatException>(e.InnerException);
     });
 
     [Fact]

@@ -49,8 +49,9 @@ internal static class WalTestKit
         }
     }
 
-    // Appends `count` records of `bytes` each (seq 1..count), flushing after each; returns them and their offsets.
-    public static (List<(ulong Seq, byte[] Payload)> Records, List<long> Offsets) AppendFlushed(WalWriter writer, Random random, int count, Func<int, int> bytes)
+    // Appends `count` records of `bytes` each (seqs firstSeq, firstSeq + 10, ...), flushing after each; returns them and
+    // their offsets.
+    public static (List<(ulong Seq, byte[] Payload)> Records, List<long> Offsets) AppendFlushed(WalWriter writer, Random random, int count, Func<int, int> bytes, ulong firstSeq = 10)
     {
         var records = new List<(ulong, byte[])>();
         var offsets = new List<long>();
@@ -58,7 +59,7 @@ internal static class WalTestKit
         {
             offsets.Add(writer.FlushedPosition);
             var payload = Payload(random, bytes(i));
-            ulong seq = (ulong)(records.Count + 1) * 10;
+            ulong seq = firstSeq + (ulong)records.Count * 10;
             writer.Append(seq, payload);
             writer.Flush();
             records.Add((seq, payload));
