@@ -13,7 +13,11 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("basalt-fuzz: crash-recovery and input fuzzing");
-        root.Subcommands.Add(Crash.CrashCommand.Create());
+        // Under afl-fuzz, Basalt.Engine and Basalt.Server are instrumented, and instrumented code that runs before the
+        // harness starts the fork server writes to a coverage map that does not exist yet: an access violation before
+        // the first input (the crash command's option text names the server's crash points). So a `target` run builds
+        // only its own command.
+        if (args is not ["target", ..]) root.Subcommands.Add(Crash.CrashCommand.Create());
         root.Subcommands.Add(Targets.TargetCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
