@@ -124,6 +124,7 @@ public static class CompareBench
                 // get and put run everywhere; YCSB's mixes only where DynamoDB's API is spoken.
                 var taking = servers.Where(x => w.Name is "get" or "put" || x.Protocol == "dynamodb").ToList();
                 var figures = taking.ToDictionary(x => x.Name, _ => new List<LoadFigures>());
+                var workloadStarted = DateTime.UtcNow;
                 for (int round = 0; round < s.Rounds; round++)
                 {
                     var order = round % 2 == 0 ? taking : Enumerable.Reverse(taking).ToList();
@@ -133,6 +134,11 @@ public static class CompareBench
                         figures[server.Name].Add(await server.Runner.RunAsync(w, s.Seconds / s.Rounds, s.Concurrency, 0, round));
                     }
                 }
+                string stem = Path.GetFileNameWithoutExtension(s.Output) + "-" + LatencyFiles.Slug(w.Name);
+                var files = LatencyFiles.WriteSeries(Path.GetDirectoryName(Path.GetFullPath(s.Output))!, stem,
+                    taking.Select(x => (x.Name, (HdrHistogram.HistogramBase)Merge(figures[x.Name]).LatencyUs)).ToList(), workloadStarted, DateTime.UtcNow,
+                    string.Create(CultureInfo.InvariantCulture, $"workload {w.Name}, {s.Concurrency} clients, closed loop{(s.Smoke ? " (smoke run)" : "")}"));
+                Console.Error.WriteLine($"compare: wrote {string.Join(", ", files)}");
                 foreach (var peer in taking.Where(x => !x.Name.StartsWith("basalt", StringComparison.Ordinal)))
                 {
                     var basis = BasisFor(peer, taking);
@@ -188,10 +194,10 @@ public static class CompareBench
 
     private static string Csv(List<Row> rows)
     {
-        var t = new StringBuilder("peer,protocol,workload,ops_per_s,p50_us,p99_us,p999_us,max_us,errors,basalt_protocol,basalt_ops_per_s,basalt_p50_us,basalt_p99_us,basalt_p999_us,basalt_errors,ratio\n");
+        var t = new StringBuilder("peer,protocol,workload,ops_per_s,p50_us,p99_us,p999_us,max_us,errors,basalt_protocol,basalt_ops_per_s,basalt_p50_us,basalt_p99_us,basalt_p999_us,basalt_errors,ratio,cpu_us_per_op,client_cpu_percent,basalt_cpu_us_per_op,basalt_client_cpu_percent\n");
         foreach (var r in rows)
             t.Append(CultureInfo.InvariantCulture,
-                $"{r.Peer},{r.Protocol},{r.Workload},{r.PeerFigures.OpsPerSecond:0},{r.PeerFigures.P50Us:0},{r.PeerFigures.P99Us:0},{r.PeerFigures.P999Us:0},{r.PeerFigures.MaxUs:0},{r.PeerFigures.Errors},{r.BasaltProtocol},{r.Basalt.OpsPerSecond:0},{r.Basalt.P50Us:0},{r.Basalt.P99Us:0},{r.Basalt.P999Us:0},{r.Basalt.Errors},{r.Ratio:0.00}\n");
+                $"{r.Peer},{r.Protocol},{r.Workload},{r.PeerFigures.OpsPerSecond:0},{r.PeerFigures.P50Us:0},{r.PeerFigures.P99Us:0},{r.PeerFigures.P999Us:0},{r.PeerFigures.MaxUs:0},{r.PeerFigures.Errors},{r.BasaltProtocol},{r.Basalt.OpsPerSecond:0},{r.Basalt.P50Us:0},{r.Basalt.P99Us:0},{r.Basalt.P999Us:0},{r.Basalt.Errors},{r.Ratio:0.00},{r.PeerFigures.CpuUsPerOp:0.0},{r.PeerFigures.ClientCpuPercent:0},{r.Basalt.CpuUsPerOp:0.0},{r.Basalt.ClientCpuPercent:0}\n");
         return t.ToString();
     }
 
@@ -228,10 +234,14 @@ public static class CompareBench
             : "- Disk mode: every server writes its log to the OS per write and syncs it lazily (Basalt every 100 ms, Garnet every 100 ms, Redis every second, dynalite never): all survive a process crash, none a power loss without losing the last interval.");
         t.AppendLine();
         t.AppendLine("## Results");
-        t.AppendLine("| peer | protocol | workload | ops/s | p50 µs | p99 µs | p99.9 µs | errors | Basalt ops/s (protocol) | Basalt p99 µs | ratio Basalt/peer (median) | rounds' ratios |");
-        t.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        t.AppendLine(inv, $"Server CPU: the server process's CPU time per operation. Client CPU: the load generator's CPU time over the phase in percent of one core ({(pinned ? "it has one core: near 100% the client, not the server, set the pace, and the ratio understates the faster side" : $"it shares the machine's {m.Cores} cores with the server")}).");
+        t.AppendLine();
+        t.AppendLine("| peer | protocol | workload | ops/s | p50 µs | p99 µs | p99.9 µs | errors | server CPU µs/op | client CPU % | Basalt ops/s (protocol) | Basalt p99 µs | Basalt server CPU µs/op | Basalt client CPU % | ratio Basalt/peer (median) | rounds' ratios |");
+        t.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in rows)
-            t.AppendLine(inv, $"| {r.Peer} | {r.Protocol} | {r.Workload} | {r.PeerFigures.OpsPerSecond:N0} | {r.PeerFigures.P50Us:0} | {r.PeerFigures.P99Us:0} | {r.PeerFigures.P999Us:0} | {r.PeerFigures.Errors} | {r.Basalt.OpsPerSecond:N0} ({(r.BasaltProtocol == "dynamodb" ? "DynamoDB API" : r.BasaltProtocol)}) | {r.Basalt.P99Us:0} | {ResultLines.Ratio(r.Ratio)} | {string.Join(" / ", r.RoundRatios.Select(x => x.ToString("0.00", inv)))} |");
+            t.AppendLine(inv, $"| {r.Peer} | {r.Protocol} | {r.Workload} | {r.PeerFigures.OpsPerSecond:N0} | {r.PeerFigures.P50Us:0} | {r.PeerFigures.P99Us:0} | {r.PeerFigures.P999Us:0} | {r.PeerFigures.Errors} | {r.PeerFigures.CpuUsPerOp:0.0} | {r.PeerFigures.ClientCpuPercent:0} | {r.Basalt.OpsPerSecond:N0} ({(r.BasaltProtocol == "dynamodb" ? "DynamoDB API" : r.BasaltProtocol)}) | {r.Basalt.P99Us:0} | {r.Basalt.CpuUsPerOp:0.0} | {r.Basalt.ClientCpuPercent:0} | {ResultLines.Ratio(r.Ratio)} | {string.Join(" / ", r.RoundRatios.Select(x => x.ToString("0.00", inv)))} |");
+        t.AppendLine();
+        t.AppendLine(inv, $"Latency per workload, every server in one file: `{Path.GetFileNameWithoutExtension(s.Output)}-<workload>.hlog` (HdrHistogram log, one histogram per server, tagged with its name), `.csv` (each server's percentile distribution) and `.png` (percentile plot).");
         t.AppendLine();
         t.AppendLine("Summary lines:");
         t.AppendLine("```");
@@ -245,7 +255,8 @@ public static class CompareBench
         var histogram = new HdrHistogram.LongHistogram(1, 60_000_000, 3);
         foreach (var p in parts) histogram.Add(p.LatencyUs);
         return new LoadFigures(parts[0].Server, parts[0].Workload, parts.Sum(p => p.Ops), parts.Sum(p => p.Seconds), histogram,
-            parts.Sum(p => p.Errors), parts.Select(p => p.FirstError).FirstOrDefault(e => e is not null), parts.Sum(p => p.CpuSeconds));
+            parts.Sum(p => p.Errors), parts.Select(p => p.FirstError).FirstOrDefault(e => e is not null), parts.Sum(p => p.CpuSeconds),
+            ClientCpuPercent: parts.Sum(p => p.ClientCpuPercent * p.Seconds) / parts.Sum(p => p.Seconds));
     }
 
     private static double Median(List<double> values)

@@ -12,8 +12,10 @@ namespace Basalt.Bench.Load;
 // from its read to its write's answer.
 // Host: the machine's CPU time over the measured window (busy, idle and stolen by the hypervisor), when known.
 // ServerAllocated / ServerRequests: what the server allocated and answered over the phase (its /metrics; Basalt only).
+// ClientCpuPercent: the load generator's own CPU time over the phase (warm-up included) in percent of one core: near
+// the number of cores it may use, the client rather than the server set the pace, and the figures say so.
 public sealed record LoadFigures(string Server, string Workload, long Ops, double Seconds, LongHistogram LatencyUs, long Errors, string? FirstError, double CpuSeconds,
-    HostCpu? HostFrom = null, HostCpu? HostTo = null, long ServerAllocated = 0, long ServerRequests = 0)
+    HostCpu? HostFrom = null, HostCpu? HostTo = null, long ServerAllocated = 0, long ServerRequests = 0, double ClientCpuPercent = double.NaN)
 {
     public double? ServerBytesPerRequest => ServerRequests > 0 ? (double)ServerAllocated / ServerRequests : null;
     public (double BusyPercent, double IdlePercent, double StealPercent)? Host => HostCpu.Between(HostFrom, HostTo);
@@ -80,6 +82,8 @@ public sealed class LoadRunner(ILoadTarget target, PeerProcess? process, string 
         long ops = 0, errors = 0;
         string? firstError = null;
         var cpu0 = process?.CpuTime ?? TimeSpan.Zero;
+        var client0 = ClientCpu();
+        long wall0 = Stopwatch.GetTimestamp();
         var cpuAtMeasure = TimeSpan.Zero;
         bool cpuTaken = false;
         HostCpu? host0 = HostCpu.Read(), hostAtMeasure = null;
@@ -174,11 +178,18 @@ public sealed class LoadRunner(ILoadTarget target, PeerProcess? process, string 
         var merged = new LongHistogram(1, 60_000_000, 3);
         foreach (var h in histograms) merged.Add(h);
         double cpu = process is null ? 0 : (process.CpuTime - (cpuTaken ? cpuAtMeasure : cpu0)).TotalSeconds;
+        double clientPercent = 100 * (ClientCpu() - client0).TotalSeconds / Stopwatch.GetElapsedTime(wall0).TotalSeconds;
         var hostEnd = HostCpu.Read();
         var allocation1 = readAllocation ? await ServerAllocation.ReadAsync(target.Endpoint) : null;
         var (allocated, requests) = allocation0 is { } a0 && allocation1 is { } a1 ? (a1.AllocatedBytes - a0.AllocatedBytes, a1.Requests - a0.Requests) : (0L, 0L);
         return new LoadFigures(server, workload.Name, ops, seconds, merged, errors, firstError, cpu, cpuTaken ? hostAtMeasure : host0, hostEnd,
-            allocated, requests);
+            allocated, requests, clientPercent);
+    }
+
+    private static TimeSpan ClientCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     // YCSB's scan (ScanLayout): a length uniform in 1..scanLengthMax from the drawn start; the Query must return every

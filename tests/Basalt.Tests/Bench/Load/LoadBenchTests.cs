@@ -126,6 +126,17 @@ public class LoadBenchTests
             Assert.Equal(1000, read.TotalCount);
             Assert.Equal(histogram.GetValueAtPercentile(99), read.GetValueAtPercentile(99));
             Assert.Equal("load-test-x", read.Tag);
+
+            // Several servers in one set of files (compare): one tagged histogram each, in order.
+            var other = new HdrHistogram.LongHistogram(1, 60_000_000, 3);
+            other.RecordValue(5_000);
+            var series = Basalt.Bench.Report.LatencyFiles.WriteSeries(dir, "compare-get", [("basalt", histogram), ("redis", other)], start, start.AddSeconds(2), "test");
+            using var seriesStream = File.OpenRead(series[0]);
+            var both = new HdrHistogram.HistogramLogReader(seriesStream).ReadHistograms().ToList();
+            Assert.Equal(["basalt", "redis"], both.Select(h => h.Tag));
+            Assert.Equal([1000L, 1L], both.Select(h => h.TotalCount));
+            string csv = File.ReadAllText(series[1]);
+            Assert.True(csv.IndexOf("# basalt", StringComparison.Ordinal) < csv.IndexOf("# redis", StringComparison.Ordinal));
         }
         finally
         {
