@@ -113,8 +113,10 @@ public static class LoadBench
         foreach (var w in s.Workloads)
         {
             if (!target.SupportsLayout(w.Layout)) throw new InvalidOperationException($"target {target.Protocol} cannot run workload {w.Name}");
-            Console.Error.WriteLine($"load: workload {w.Name}: loading {s.Records} records ({w.Layout} layout) if not yet loaded");
-            await runner.EnsureLoadedAsync(w, s.Concurrency);
+            var loading = System.Diagnostics.Stopwatch.StartNew();
+            if (await runner.EnsureLoadedAsync(w, s.Concurrency))
+                Console.Error.WriteLine($"load: loaded {s.Records} records into {(target.Protocol == "dynamodb" ? DynamoHttpClient.TableFor(w.Layout) : "the store")} in {loading.Elapsed.TotalSeconds:0.0} s");
+            Console.Error.WriteLine($"load: workload {w.Name}, {s.Seconds:0.#} s, {s.Concurrency} clients, {(s.Rate > 0 ? $"open loop at {s.Rate:0} ops/s" : "closed loop")}");
             var started = DateTime.UtcNow;
             var f = await runner.RunAsync(w, s.Seconds, s.Concurrency, s.Rate, 0);
             all.Add(f);

@@ -40,9 +40,12 @@ public sealed class LoadRunner(ILoadTarget target, PeerProcess? process, string 
 
     public string Server => server;
 
-    public async Task EnsureLoadedAsync(YcsbWorkload workload, int concurrency)
+    // Loads the workload's layout unless it is loaded; true when it loaded it now.
+    public async Task<bool> EnsureLoadedAsync(YcsbWorkload workload, int concurrency)
     {
-        if (_inserted[(int)workload.Layout] is null) await LoadAsync(concurrency, workload.Layout);
+        if (_inserted[(int)workload.Layout] is not null) return false;
+        await LoadAsync(concurrency, workload.Layout);
+        return true;
     }
 
     // prepare: create the layout's table first (false when the caller created it, with options of its own).

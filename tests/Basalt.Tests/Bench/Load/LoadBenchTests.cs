@@ -7,6 +7,8 @@ namespace Basalt.Tests.Bench.Load;
 // The load command end to end against an in-process Basalt server (in memory, port 0): a short run of a point
 // workload and of e (Query ranges over the sort-keyed table), its summary lines, and the .hlog, .csv and .png it
 // writes; the binary target's refusal; the latency files read back. Nothing here asserts on timing.
+// Console.SetError is process-wide: the classes that swap it run one at a time (one collection).
+[Collection("Console")]
 public class LoadBenchTests
 {
     private static readonly Regex LoadLine = new(
