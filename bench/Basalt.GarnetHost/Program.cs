@@ -7,7 +7,8 @@ namespace Basalt.GarnetHost;
 // the other peers. It maps two modes onto Garnet's own options and passes anything after `--` through unchanged:
 //   --port P --storage memory            no append-only file, no checkpoints: nothing on disk (Basalt's --in-memory)
 //   --port P --storage disk --dir DIR    append-only file under DIR, committed (flushed to the device) every 100 ms,
-//                                        which is what Basalt's --durability async does with its WAL
+//                                        which is what Basalt's --durability async does with its WAL; written through
+//                                        .NET's file API (--device-type RandomAccess), not Garnet's libaio device
 // It prints "garnet-host: listening on 127.0.0.1:P" once started and stops on SIGTERM or Ctrl+C.
 public static class Program
 {
@@ -37,7 +38,10 @@ public static class Program
         }
         var garnetArgs = new List<string> { "--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (storage == "disk")
-            garnetArgs.AddRange(["--aof", "--aof-commit-freq", "100", "--logdir", Path.Combine(dir!, "log"), "--checkpointdir", Path.Combine(dir!, "checkpoints")]);
+            // The AOF goes under the checkpoint folder. RandomAccess: .NET's file API (ordinary writes and flushes, as
+            // Basalt's WAL does) instead of Garnet's native libaio device, whose library needs a libaio this Debian
+            // does not name the way Garnet's build expects (it fails to load on Debian 12).
+            garnetArgs.AddRange(["--aof", "--aof-commit-freq", "100", "--checkpointdir", dir!, "--device-type", "RandomAccess"]);
         garnetArgs.AddRange(passThrough);
         using var stop = new ManualResetEventSlim();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };

@@ -231,7 +231,7 @@ public static class CompareBench
             t.AppendLine(inv, $"- {server.Name}: {server.Process.Description}. Load: {loadSeconds.GetValueOrDefault(server.Name):0.00} s.");
         t.AppendLine(s.Storage == "memory"
             ? "- Same durability on every side: nothing is written to disk and nothing is fsynced (in memory against in memory)."
-            : "- Disk mode: every server writes its log to the OS per write and syncs it lazily (Basalt every 100 ms, Garnet every 100 ms, Redis every second, dynalite never): all survive a process crash, none a power loss without losing the last interval.");
+            : "- Disk mode: every server writes its log to the OS per write and syncs it lazily (Basalt fsyncs every 100 ms, Garnet commits its AOF every 100 ms, Redis fsyncs every second, dynalite never): all survive a process crash, none a power loss without losing the last interval.");
         t.AppendLine();
         t.AppendLine("## Results");
         t.AppendLine(inv, $"Server CPU: the server process's CPU time per operation. Client CPU: the load generator's CPU time over the phase in percent of one core ({(pinned ? "it has one core: near 100% the client, not the server, set the pace, and the ratio understates the faster side" : $"it shares the machine's {m.Cores} cores with the server")}).");

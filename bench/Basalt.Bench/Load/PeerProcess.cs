@@ -119,7 +119,7 @@ public sealed class PeerProcess : IAsyncDisposable
         {
             Description = (storage == "memory"
                 ? "Garnet 2.2.12 (NuGet Microsoft.Garnet) in bench/Basalt.GarnetHost, no AOF, no checkpoints: nothing written to disk"
-                : "Garnet 2.2.12 (NuGet Microsoft.Garnet) in bench/Basalt.GarnetHost, AOF committed every 100 ms (`--aof --aof-commit-freq 100`)")
+                : "Garnet 2.2.12 (NuGet Microsoft.Garnet) in bench/Basalt.GarnetHost, AOF committed every 100 ms through .NET's file API (`--aof --aof-commit-freq 100 --device-type RandomAccess`)")
                 + $"; Garnet's default threads (network and storage sessions on the thread pool){Pinned(pinCore)}",
         };
     }
@@ -168,7 +168,13 @@ public sealed class PeerProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (process.HasExited) throw new InvalidOperationException($"{name} exited with {process.ExitCode}; see {log}");
+            if (process.HasExited)
+            {
+                // The run folder (and the log in it) is deleted afterwards: the log's last lines go into the message.
+                lock (output) output.Flush();
+                string tail = string.Join('\n', File.ReadLines(log).TakeLast(8));
+                throw new InvalidOperationException($"{name} exited with {process.ExitCode}; the end of its output:\n{tail}");
+            }
             try
             {
                 using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
