@@ -123,7 +123,8 @@ public static class LoadBench
             output.WriteLine(Line(target.Protocol, null, f));
             string name = $"load-{LatencyFiles.Slug(target.Protocol)}-{LatencyFiles.Slug(w.Name)}";
             var files = LatencyFiles.Write(s.OutDir, name, f.LatencyUs, started, DateTime.UtcNow,
-                string.Create(CultureInfo.InvariantCulture, $"{target.Protocol} {target.Endpoint} workload {w.Name}, {(s.Rate > 0 ? $"open loop {s.Rate:0} ops/s" : "closed loop")}, {s.Concurrency} clients: {f.OpsPerSecond:0} ops/s"));
+                string.Create(CultureInfo.InvariantCulture, $"{target.Protocol} {target.Endpoint} workload {w.Name}, {(s.Rate > 0 ? $"open loop {s.Rate:0} ops/s" : "closed loop")}, {s.Concurrency} clients: {f.OpsPerSecond:0} ops/s"),
+                f.Intervals);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load: wrote {string.Join(", ", files)}; machine busy / idle / steal {HostShares(f)} %; the load generator used {f.ClientCpuPercent:0}% of a core"));
             if (f.ServerBytesPerRequest is { } bytes)
                 Console.Error.WriteLine($"load: server allocated {bytes:0} bytes per request (its /metrics)");

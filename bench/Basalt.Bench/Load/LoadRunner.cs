@@ -12,10 +12,13 @@ namespace Basalt.Bench.Load;
 // from its read to its write's answer.
 // Host: the machine's CPU time over the measured window (busy, idle and stolen by the hypervisor), when known.
 // ServerAllocated / ServerRequests: what the server allocated and answered over the phase (its /metrics; Basalt only).
+// Intervals: the measured window's latency second by second (each with its start and end time stamps, ms since the
+// epoch), for the .hlog; LatencyUs is their sum.
 // ClientCpuPercent: the load generator's own CPU time over the phase (warm-up included) in percent of one core: near
 // the number of cores it may use, the client rather than the server set the pace, and the figures say so.
 public sealed record LoadFigures(string Server, string Workload, long Ops, double Seconds, LongHistogram LatencyUs, long Errors, string? FirstError, double CpuSeconds,
-    HostCpu? HostFrom = null, HostCpu? HostTo = null, long ServerAllocated = 0, long ServerRequests = 0, double ClientCpuPercent = double.NaN)
+    HostCpu? HostFrom = null, HostCpu? HostTo = null, long ServerAllocated = 0, long ServerRequests = 0, double ClientCpuPercent = double.NaN,
+    IReadOnlyList<HistogramBase>? Intervals = null)
 {
     public double? ServerBytesPerRequest => ServerRequests > 0 ? (double)ServerAllocated / ServerRequests : null;
     public (double BusyPercent, double IdlePercent, double StealPercent)? Host => HostCpu.Between(HostFrom, HostTo);
@@ -92,7 +95,28 @@ public sealed class LoadRunner(ILoadTarget target, PeerProcess? process, string 
         HostCpu? host0 = HostCpu.Read(), hostAtMeasure = null;
         bool readAllocation = !warmupOnly && target.Protocol == "dynamodb";
         var allocation0 = readAllocation ? await ServerAllocation.ReadAsync(target.Endpoint) : null;
-        var histograms = new LongHistogram[concurrency];
+        // One recorder shared by the workers (HdrHistogram's Recorder over a concurrent histogram: a few interlocked
+        // operations per record), sampled once a second from the start of the measured window.
+        var recorder = new Recorder(1, 60_000_000, 3, (id, lowest, highest, digits) => new LongConcurrentHistogram(id, lowest, highest, digits));
+        var intervals = new List<HistogramBase>();
+        using var workersDone = new CancellationTokenSource();
+        var sampler = warmupOnly ? Task.CompletedTask : Task.Run(async () =>
+        {
+            long from = measureFrom;
+            while (!workersDone.IsCancellationRequested)
+            {
+                long next = from + Stopwatch.Frequency;
+                var wait = TimeSpan.FromSeconds((double)(next - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+                if (wait > TimeSpan.Zero)
+                {
+                    try { await Task.Delay(wait, workersDone.Token); }
+                    catch (OperationCanceledException) { break; }
+                }
+                intervals.Add(Sample(recorder, from, next = Stopwatch.GetTimestamp()));
+                from = next;
+            }
+            intervals.Add(Sample(recorder, from, Stopwatch.GetTimestamp()));
+        });
         // Open loop: one pacer thread releases each operation when it is due (sleeping until then: Pacer), and the
         // workers take them in order; nothing spins.
         var due = rate > 0 ? System.Threading.Channels.Channel.CreateUnbounded<long>(new() { SingleWriter = true }) : null;
@@ -119,7 +143,6 @@ public sealed class LoadRunner(ILoadTarget target, PeerProcess? process, string 
         var inserts = _inserted[(int)layout]!;
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
-            var histogram = histograms[w] = new LongHistogram(1, 60_000_000, 3);
             var random = new Random(HashCode.Combine(seed, w, round, workload.Name));
             using var connection = target.Connect(shape, random);
             var chooser = new KeyChooser(distribution, records, zeta);
@@ -173,20 +196,33 @@ public sealed class LoadRunner(ILoadTarget target, PeerProcess? process, string 
                     Interlocked.Increment(ref errors);
                     Interlocked.CompareExchange(ref firstError, result.Error, null);
                 }
-                histogram.RecordValue(Math.Clamp((done - dueAt) * 1_000_000 / Stopwatch.Frequency, 1, 60_000_000));
+                recorder.RecordValue(Math.Clamp((done - dueAt) * 1_000_000 / Stopwatch.Frequency, 1, 60_000_000));
             }
         })).ToArray();
         await Task.WhenAll(workers);
         // Operations are counted by the time they were due (started, in closed loop) within [measureFrom, end).
+        workersDone.Cancel();
+        await sampler;
         var merged = new LongHistogram(1, 60_000_000, 3);
-        foreach (var h in histograms) merged.Add(h);
+        if (warmupOnly) merged.Add(recorder.GetIntervalHistogram());
+        foreach (var h in intervals) merged.Add(h);
         double cpu = process is null ? 0 : (process.CpuTime - (cpuTaken ? cpuAtMeasure : cpu0)).TotalSeconds;
         double clientPercent = 100 * (ClientCpu() - client0).TotalSeconds / Stopwatch.GetElapsedTime(wall0).TotalSeconds;
         var hostEnd = HostCpu.Read();
         var allocation1 = readAllocation ? await ServerAllocation.ReadAsync(target.Endpoint) : null;
         var (allocated, requests) = allocation0 is { } a0 && allocation1 is { } a1 ? (a1.AllocatedBytes - a0.AllocatedBytes, a1.Requests - a0.Requests) : (0L, 0L);
         return new LoadFigures(server, workload.Name, ops, seconds, merged, errors, firstError, cpu, cpuTaken ? hostAtMeasure : host0, hostEnd,
-            allocated, requests, clientPercent);
+            allocated, requests, clientPercent, intervals);
+    }
+
+    // The recorder's histogram since the last sample, stamped with the wall-clock times of `from` and `to`.
+    private static HistogramBase Sample(Recorder recorder, long from, long to)
+    {
+        var interval = recorder.GetIntervalHistogram();
+        long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nowTicks = Stopwatch.GetTimestamp();
+        interval.StartTimeStamp = nowMs - (nowTicks - from) * 1000 / Stopwatch.Frequency;
+        interval.EndTimeStamp = nowMs - (nowTicks - to) * 1000 / Stopwatch.Frequency;
+        return interval;
     }
 
     private static TimeSpan ClientCpu()

@@ -6,22 +6,25 @@ namespace Basalt.Bench.Report;
 // The three files the load generator writes per measured phase, next to each other under one base name
 // (perf-results/load-<target>-<workload>.*):
 //   .hlog  the latency histogram in HdrHistogram's log format (HistogramLogWriter: a header with the start time, then
-//          one compressed interval histogram covering the measured window, tagged with the base name), readable by
-//          HdrHistogram's HistogramLogProcessor and plotters; values in microseconds
+//          one compressed histogram per second of the measured window, or one covering it when the figures are
+//          merged from rounds, tagged with the base name), readable by HdrHistogram's HistogramLogProcessor and
+//          plotters; values in microseconds
 //   .csv   its percentile distribution in HdrHistogram's CSV form (Value,Percentile,TotalCount,1/(1-Percentile)),
 //          values in microseconds, five steps per halving of the remaining tail
 //   .png   a percentile plot (ScottPlot): latency (log scale) over the percentile on HdrHistogram's 1/(1-p) axis,
 //          so that p90, p99, p99.9 and p99.99 are evenly spaced and servers whose tails differ a hundredfold fit
 public static class LatencyFiles
 {
-    public static IReadOnlyList<string> Write(string directory, string baseName, HistogramBase latencyUs, DateTime startUtc, DateTime endUtc, string title) =>
-        WriteSeries(directory, baseName, [(baseName, latencyUs)], startUtc, endUtc, title);
+    // intervals: the window second by second (LoadFigures.Intervals, stamped), written to the .hlog instead of the sum.
+    public static IReadOnlyList<string> Write(string directory, string baseName, HistogramBase latencyUs, DateTime startUtc, DateTime endUtc, string title,
+        IReadOnlyList<HistogramBase>? intervals = null) =>
+        WriteSeries(directory, baseName, [(baseName, latencyUs)], startUtc, endUtc, title, intervals);
 
     // Several servers' histograms of one workload in one set of files: the .hlog holds one histogram per server, each
     // tagged with its name; the .csv has each server's distribution under a line naming it (one series: no such
     // line, HdrHistogram's CSV as is); the .png one curve per server.
     public static IReadOnlyList<string> WriteSeries(string directory, string baseName, IReadOnlyList<(string Tag, HistogramBase LatencyUs)> series,
-        DateTime startUtc, DateTime endUtc, string title)
+        DateTime startUtc, DateTime endUtc, string title, IReadOnlyList<HistogramBase>? intervals = null)
     {
         Directory.CreateDirectory(directory);
         string stem = Path.Combine(directory, baseName);
@@ -37,7 +40,10 @@ public static class LatencyFiles
         // readers) are ASCII, so the text is re-encoded.
         using (var utf16 = new MemoryStream())
         {
-            HistogramLogWriter.Write(utf16, startUtc, histograms);
+            var logged = intervals is { Count: > 0 } && histograms.Length == 1
+                ? intervals.Select(i => { var c = i.Copy(); c.StartTimeStamp = i.StartTimeStamp; c.EndTimeStamp = i.EndTimeStamp; c.Tag = histograms[0].Tag; return c; }).ToArray()
+                : histograms;
+            HistogramLogWriter.Write(utf16, startUtc, logged);
             File.WriteAllText(stem + ".hlog", System.Text.Encoding.Unicode.GetString(utf16.ToArray()).TrimStart('\uFEFF'), System.Text.Encoding.ASCII);
         }
         using (var csv = new StreamWriter(stem + ".csv"))

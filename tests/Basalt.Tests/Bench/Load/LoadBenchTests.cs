@@ -44,6 +44,13 @@ public class LoadBenchTests
                 string log = File.ReadAllText(stem + ".hlog");
                 Assert.StartsWith("#[Histogram log format version", log);
                 Assert.Contains($"Tag=load-dynamodb-{w},", log);
+                // One histogram per second of the window (0.5 s here: one), together every measured operation.
+                using (var stream = File.OpenRead(stem + ".hlog"))
+                {
+                    var intervals = new HdrHistogram.HistogramLogReader(stream).ReadHistograms().ToList();
+                    Assert.NotEmpty(intervals);
+                    Assert.Equal(figures.Single(f => f.Workload == w).Ops, intervals.Sum(h => h.TotalCount));
+                }
                 Assert.StartsWith("\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"", File.ReadAllText(stem + ".csv"));
                 byte[] png = File.ReadAllBytes(stem + ".png");
                 Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
