@@ -121,5 +121,10 @@ public static class RespProtocol
         return digits + 3;
     }
 
-    private static int Digits(int value) => value < 10 ? 1 : (int)Math.Floor(Math.Log10(value)) + 1;
+    private static int Digits(int value)
+    {
+        int digits = 1;
+        for (; value >= 10; value /= 10) digits++;
+        return digits;
+    }
 }

@@ -70,6 +70,8 @@ public class RespProtocolTests
         Assert.Equal("*3\r\n$3\r\nSET\r\n$5\r\nuser1\r\n$10\r\n0123456789\r\n", Encoding.ASCII.GetString(buffer, 0, n));
         Assert.Equal(n, RespProtocol.CommandBytes([3, 5, 10]));
         Assert.Equal(4 + 9 + 6, RespProtocol.CommandBytes([3, 0]));
+        foreach (int length in new[] { 9, 10, 99, 100, 999, 1000, 999_999, 1_000_000 })
+            Assert.Equal(1 + 1 + 2 + 1 + length.ToString(System.Globalization.CultureInfo.InvariantCulture).Length + 2 + length + 2, RespProtocol.CommandBytes([length]));
     }
 
     [Fact]
