@@ -26,7 +26,7 @@ public static class Program
         root.Subcommands.Add(Load.LoadBench.Create());
         root.Subcommands.Add(Load.IndexLagBench.Create());
         root.Subcommands.Add(Load.TransactionBench.Create());
-        root.Subcommands.Add(Compare.CompareBench.Create());
+        root.Subcommands.Add(Compare.CompareBench.Create(args));
         return root.Parse(args).Invoke();
     }
 

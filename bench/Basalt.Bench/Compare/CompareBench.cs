@@ -23,7 +23,8 @@ public static class CompareBench
 {
     private static readonly string[] KnownPeers = ["dynalite", "redis", "garnet"];
 
-    public static Command Create()
+    // args: the program's arguments, for the report's command line.
+    public static Command Create(string[] args)
     {
         var peers = new Option<string>("--peers") { Description = "Peers, comma-separated: dynalite, redis, garnet", DefaultValueFactory = _ => "dynalite,redis,garnet" };
         var workloads = new Option<string>("--workload") { Description = "Workloads: get, put (all peers); a, c (peers with DynamoDB's API)", DefaultValueFactory = _ => "get,put,a,c" };
@@ -65,7 +66,7 @@ public static class CompareBench
                 r.GetValue(rounds), !r.GetValue(pin) && Environment.ProcessorCount >= 2, r.GetValue(smoke), r.GetValue(seed), r.GetValue(output)!);
             try
             {
-                RunAsync(settings, Environment.GetCommandLineArgs()).GetAwaiter().GetResult();
+                RunAsync(settings, args).GetAwaiter().GetResult();
                 return 0;
             }
             catch (InvalidOperationException e)

@@ -25,15 +25,26 @@ public sealed class PeerProcess : IAsyncDisposable
         _log = log;
     }
 
+    // The build configuration of the running program (bin/<Configuration>/<framework>/), so that a Release benchmark
+    // starts Release servers and a Debug test run its own Debug builds; Release when the layout is not that.
+    private static string Configuration
+    {
+        get
+        {
+            var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            return framework.Parent is { Name: "Debug" or "Release" } configuration && framework.Parent.Parent?.Name == "bin" ? configuration.Name : "Release";
+        }
+    }
+
     public string Name { get; }
     public Uri Endpoint { get; }
     public string Description { get; private init; } = "";
 
     public static async Task<PeerProcess> StartBasaltAsync(string repoRoot, string storage, string runDir, int? pinCore = null)
     {
-        string dll = Path.Combine(repoRoot, "server", "Basalt.Server", "bin", "Release", "net10.0", "Basalt.Server.dll");
+        string dll = Path.Combine(repoRoot, "server", "Basalt.Server", "bin", Configuration, "net10.0", "Basalt.Server.dll");
         if (!File.Exists(dll))
-            throw new InvalidOperationException($"{dll} is not built: run `dotnet build server/Basalt.Server -c Release` first");
+            throw new InvalidOperationException($"{dll} is not built: run `dotnet build server/Basalt.Server -c {Configuration}` first");
         int port = FreePort();
         string args = storage == "memory"
             ? $"\"{dll}\" --in-memory --port {port}"
@@ -42,8 +53,8 @@ public sealed class PeerProcess : IAsyncDisposable
         return new PeerProcess(peer.Name, peer._process, port, peer._log)
         {
             Description = storage == "memory"
-                ? $"Basalt server (Release build), `--in-memory`: no files, fsync never called; one shard per core{Pinned(pinCore)}"
-                : $"Basalt server (Release build), `--durability async`: WAL written to the OS per write, fsynced every 100 ms; one shard per core{Pinned(pinCore)}",
+                ? $"Basalt server ({Configuration} build), `--in-memory`: no files, fsync never called; one shard per core{Pinned(pinCore)}"
+                : $"Basalt server ({Configuration} build), `--durability async`: WAL written to the OS per write, fsynced every 100 ms; one shard per core{Pinned(pinCore)}",
         };
     }
 
@@ -105,11 +116,11 @@ public sealed class PeerProcess : IAsyncDisposable
     public static async Task<PeerProcess> StartGarnetAsync(string repoRoot, string storage, string runDir, int? pinCore = null)
     {
         string project = Path.Combine(repoRoot, "bench", "Basalt.GarnetHost");
-        string dll = Path.Combine(project, "bin", "Release", "net10.0", "Basalt.GarnetHost.dll");
+        string dll = Path.Combine(project, "bin", Configuration, "net10.0", "Basalt.GarnetHost.dll");
         if (!File.Exists(dll))
         {
-            Console.Error.WriteLine("load: building bench/Basalt.GarnetHost (Release)");
-            if (!await RunAsync("dotnet", $"build \"{project}\" -c Release -v q") || !File.Exists(dll))
+            Console.Error.WriteLine($"load: building bench/Basalt.GarnetHost ({Configuration})");
+            if (!await RunAsync("dotnet", $"build \"{project}\" -c {Configuration} -v q") || !File.Exists(dll))
                 throw new InvalidOperationException("dotnet build bench/Basalt.GarnetHost failed");
         }
         int port = FreePort();

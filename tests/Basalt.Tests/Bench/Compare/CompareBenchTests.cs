@@ -3,8 +3,10 @@ using Basalt.Bench.Load;
 
 namespace Basalt.Tests.Bench.Compare;
 
-// The compare command's summary line and its argument checks (bench/Basalt.Bench/Compare/CompareBench.cs); the run
-// itself starts Redis, Garnet and dynalite as processes and is exercised by hand (docs/load-generator.md), not here.
+// The compare command (bench/Basalt.Bench/Compare/CompareBench.cs): its summary line and argument checks, and a short
+// run end to end against Garnet, the one peer that needs nothing installed (Basalt's server and the Garnet host are
+// built with the solution and started as processes); dynalite (npm) and Redis (apt-get) are exercised by hand
+// (docs/load-generator.md). Unpinned (--no-pin): pinning would move the whole test process onto one core.
 // Console.SetError is process-wide: the classes that swap it run one at a time (one collection).
 [Collection("Console")]
 public class CompareBenchTests
@@ -24,6 +26,50 @@ public class CompareBenchTests
         Assert.Equal("compare: peer=garnet workload=get ops/s=40000 p99=900us basalt_ops/s=30000 ratio=0.75 basalt_protocol=dynamodb",
             CompareBench.Line(row));
         Assert.Equal(0.775, new CompareBench.Row("a", "b", "c", row.PeerFigures, row.Basalt, "dynamodb", [0.7, 0.75, 0.8, 0.85]).Ratio, 6);
+    }
+
+    [Fact]
+    public void Runs_basalt_against_garnet_and_writes_the_report()
+    {
+        string dir = Directory.CreateTempSubdirectory("basalt-compare-test-").FullName;
+        var (savedOut, savedError) = (Console.Out, Console.Error);
+        var output = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(TextWriter.Null);
+        int exit;
+        try
+        {
+            exit = Basalt.Bench.Program.Main(["compare", "--peers", "garnet", "--workload", "get,put,a", "--seconds", "0.5", "--rounds", "1",
+                "--records", "300", "--concurrency", "4", "--no-pin", "--smoke", "--out", Path.Combine(dir, "compare.md")]);
+        }
+        finally
+        {
+            Console.SetOut(savedOut);
+            Console.SetError(savedError);
+        }
+        try
+        {
+            Assert.Equal(0, exit);
+            // a is a YCSB mix: only the servers with DynamoDB's API run it, so garnet has rows for get and put.
+            var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(2, lines.Length);
+            var shape = new System.Text.RegularExpressions.Regex(
+                @"^compare: peer=garnet workload=(get|put) ops/s=[1-9]\d* p99=[\d.]+us basalt_ops/s=[1-9]\d* ratio=\d+\.\d\d basalt_protocol=dynamodb$");
+            Assert.All(lines, l => Assert.Matches(shape, l));
+            string report = File.ReadAllText(Path.Combine(dir, "compare.md"));
+            Assert.Contains("Smoke run", report);
+            Assert.Contains("- Date (UTC): ", report);
+            Assert.Contains("- Machine: ", report);
+            Assert.Contains("- Command: `dotnet run --project bench/Basalt.Bench -c Release -- compare", report);
+            Assert.Contains("| garnet | resp | get |", report);
+            Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "compare.csv")).Length);
+            foreach (string w in new[] { "get", "put", "a" })
+                Assert.True(File.Exists(Path.Combine(dir, $"compare-{w}.png")), w);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Theory]
