@@ -39,7 +39,7 @@ public class CompareBenchTests
         int exit;
         try
         {
-            exit = Basalt.Bench.Program.Main(["compare", "--peers", "garnet", "--workload", "get,put,a", "--seconds", "0.5", "--rounds", "1",
+            exit = Basalt.Bench.Program.Main(["compare", "--peers", "garnet", "--workload", "get,put,a", "--seconds", "1", "--rounds", "1",
                 "--records", "300", "--concurrency", "4", "--no-pin", "--smoke", "--out", Path.Combine(dir, "compare.md")]);
         }
         finally
