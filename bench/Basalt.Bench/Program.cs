@@ -10,7 +10,8 @@ namespace Basalt.Bench;
 //   engine  the embedded storage engine side by side with a peer (RocksDB) in one run; Markdown + CSV + summary lines
 //   model   the embedded DynamoDB API side by side with LiteDB; Markdown + summary lines
 //   micro   BenchmarkDotNet micro-benchmarks; every argument after `micro` goes to BenchmarkSwitcher unchanged
-//   load    YCSB-style load over DynamoDB's JSON API: a running server, or Basalt's server vs dynalite
+//   load    YCSB-style load (DynamoDB JSON API, RESP; binary later): a running server, or Basalt's server vs dynalite
+//   compare Basalt's server and its peers (dynalite, Redis, Garnet) side by side in one run; Markdown + CSV + summary lines
 // Exit codes: 0 success, 1 the run failed (a target error, a failed read verification, a hang), 2 bad arguments.
 public static class Program
 {
@@ -25,6 +26,7 @@ public static class Program
         root.Subcommands.Add(Load.LoadBench.Create());
         root.Subcommands.Add(Load.IndexLagBench.Create());
         root.Subcommands.Add(Load.TransactionBench.Create());
+        root.Subcommands.Add(Compare.CompareBench.Create(args));
         return root.Parse(args).Invoke();
     }
 

@@ -27,8 +27,8 @@ public static class IndexLagBench
         command.SetAction(r =>
         {
             string name = r.GetValue(workload)!;
-            var w = name.Length == 1 ? YcsbWorkload.Get(name[0]) : null;
-            if (w is null || w.Name == 'c' || r.GetValue(seconds) is <= 0 or > 3600 || r.GetValue(concurrency) is < 1 or > 4096
+            var w = name.Length == 1 ? YcsbWorkload.Get(name) : null;
+            if (w is null || w.Update + w.Insert + w.ReadModifyWrite == 0 || w.Scan > 0 || r.GetValue(seconds) is <= 0 or > 3600 || r.GetValue(concurrency) is < 1 or > 4096
                 || r.GetValue(storage) is not ("memory" or "disk") || r.GetValue(records) < 1)
             {
                 Console.Error.WriteLine("index-lag: --workload a|b|d|f, --seconds (0, 3600], --concurrency 1..4096, --storage memory|disk, --records >= 1");
@@ -98,9 +98,10 @@ public static class IndexLagBench
             using var client = new DynamoHttpClient(server.Endpoint, concurrency);
             using var http = new HttpClient();
             await client.CreateTableAsync(withGlobalIndex: indexed);
-            var runner = new LoadRunner(client, server, "basalt", 10, 100, records, zeta, 1);
+            using var target = new DynamoTarget(client);
+            var runner = new LoadRunner(target, server, "basalt", new ItemShape(10, 100), records, KeyDistribution.Zipfian, zeta, 1);
             Console.Error.WriteLine($"index-lag: {(indexed ? "with" : "without")} a global index: loading {records} records");
-            await runner.LoadAsync(concurrency);
+            await runner.LoadAsync(concurrency, prepare: false);
             var before = await ScrapeAsync(http, server.Endpoint);
             var figures = await runner.RunAsync(workload, seconds, concurrency, 0, 0);
             var after = await ScrapeAsync(http, server.Endpoint);
