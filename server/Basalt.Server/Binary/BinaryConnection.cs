@@ -32,8 +32,8 @@ internal sealed partial class BinaryConnection
     // the client retries with backoff. The engine's own shard queues bound the rest.
     public const int InFlightMax = 4096;
 
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Socket? _socket;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly FrameSender _sender;
     private readonly BasaltDatabase _database;
@@ -45,9 +45,16 @@ internal sealed partial class BinaryConnection
     private volatile bool _closing;
 
     public BinaryConnection(Socket socket, BasaltDatabase database, ILogger logger)
+        : this(new NetworkStream(socket, ownsSocket: false), socket, database, logger)
+    {
+    }
+
+    // Over any duplex stream (the frame-reader fuzz target drives one from memory); socket, when there is one, is
+    // shut down and closed with the connection.
+    internal BinaryConnection(Stream stream, Socket? socket, BasaltDatabase database, ILogger logger)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = stream;
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 << 10, minimumReadSize: 16 << 10, leaveOpen: true));
         _sender = new FrameSender(_stream) { Faulted = _ => Close() };
         _database = database;
@@ -62,7 +69,7 @@ internal sealed partial class BinaryConnection
         _closing = true;
         try
         {
-            _socket.Shutdown(SocketShutdown.Receive);
+            _socket?.Shutdown(SocketShutdown.Receive);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -135,14 +142,14 @@ internal sealed partial class BinaryConnection
         await _sender.DrainAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(static _ => { });
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            _socket?.Shutdown(SocketShutdown.Both);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
         }
         _sender.Dispose();
         _stream.Dispose();
-        _socket.Dispose();
+        _socket?.Dispose();
         _completion.TrySetResult();
     }
 
