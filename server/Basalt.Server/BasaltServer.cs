@@ -48,6 +48,10 @@ public sealed class BasaltServer : IAsyncDisposable
     // Binary protocol connections open now.
     public int BinaryConnectionCount => _binary?.ConnectionCount ?? 0;
 
+    // The binary protocol's connections open now, requests handled and writes answered from another thread than their
+    // connection's (a thread hop) since the start; zeros when it is not served.
+    public (long Connections, long Requests, long Deferred) BinaryTotals => _binary?.Totals ?? default;
+
     public async Task StartAsync(CancellationToken cancel = default)
     {
         if (_app is not null) throw new InvalidOperationException("the server is already started");
@@ -87,7 +91,7 @@ public sealed class BasaltServer : IAsyncDisposable
             // method check would give it the 404 page; every other request, GET or not, goes to the handler.
             var database = _database;
             app.Run(context => HttpMethods.IsGet(context.Request.Method) && context.Request.Path == "/metrics"
-                ? PrometheusWriter.WriteAsync(context, handler.Metrics, database)
+                ? PrometheusWriter.WriteAsync(context, handler.Metrics, database, _binary is null ? null : BinaryTotals)
                 : handler.HandleAsync(context));
             if (_options.BinaryPort is int binaryPort)
             {

@@ -101,6 +101,7 @@ internal sealed partial class BinaryConnection
             return;
         }
         Interlocked.Increment(ref _inFlight);
+        Volatile.Write(ref _deferred, _deferred + 1);
         var pending = s_puts.Get();
         pending.Start(this, id, write);
     }

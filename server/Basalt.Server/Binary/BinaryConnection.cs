@@ -42,6 +42,11 @@ internal sealed partial class BinaryConnection
     private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _greeted;
     private int _inFlight;
+    // Written by the read loop only (plain stores), read by a metrics scrape (racy, a moment behind): the requests it
+    // handled, and the writes among them that the engine did not finish on this thread, so that their answer left from
+    // another one (a thread hop).
+    private long _requests;
+    private long _deferred;
     private volatile bool _closing;
 
     public BinaryConnection(Socket socket, BasaltDatabase database, ILogger logger)
@@ -62,6 +67,9 @@ internal sealed partial class BinaryConnection
     }
 
     public Task Completion => _completion.Task;
+
+    public long Requests => Volatile.Read(ref _requests);
+    public long Deferred => Volatile.Read(ref _deferred);
 
     // Stops the connection from any thread: the read loop ends, in-flight requests are still answered if they can be.
     public void Close()
@@ -175,6 +183,7 @@ internal sealed partial class BinaryConnection
         try
         {
             if (!_greeted) return Hello(id, header.Op, payload);
+            Volatile.Write(ref _requests, _requests + 1);
             Dispatch(id, header.Op, payload);
             return true;
         }
@@ -355,6 +364,7 @@ internal sealed partial class BinaryConnection
             return;
         }
         Interlocked.Increment(ref _inFlight);
+        Volatile.Write(ref _deferred, _deferred + 1);
         _ = AwaitAsync(id, op, pending, write);
     }
 

@@ -17,6 +17,8 @@ internal sealed class BinaryListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<BinaryConnection> _connections = [];
     private Task? _acceptLoop;
+    private long _closedRequests;
+    private long _closedDeferred;
 
     public BinaryListener(BasaltDatabase database, ILogger logger, IPAddress address, int port)
     {
@@ -44,6 +46,25 @@ internal sealed class BinaryListener : IAsyncDisposable
         get
         {
             lock (_connections) return _connections.Count;
+        }
+    }
+
+    // Requests handled and writes answered from another thread (BinaryConnection's counters), over every connection
+    // since the start: the closed ones' totals plus the open ones' (racy reads, for metrics).
+    public (long Connections, long Requests, long Deferred) Totals
+    {
+        get
+        {
+            lock (_connections)
+            {
+                long requests = _closedRequests, deferred = _closedDeferred;
+                foreach (var c in _connections)
+                {
+                    requests += c.Requests;
+                    deferred += c.Deferred;
+                }
+                return (_connections.Count, requests, deferred);
+            }
         }
     }
 
@@ -87,7 +108,12 @@ internal sealed class BinaryListener : IAsyncDisposable
         }
         finally
         {
-            lock (_connections) _connections.Remove(connection);
+            lock (_connections)
+            {
+                _connections.Remove(connection);
+                _closedRequests += connection.Requests;
+                _closedDeferred += connection.Deferred;
+            }
         }
     }
 

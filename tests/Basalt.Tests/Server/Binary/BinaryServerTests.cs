@@ -286,4 +286,22 @@ public class BinaryServerTests
         }
         Assert.Equal(count, seen.Count);
     }
+
+    [Fact]
+    public async Task MetricsCountRequestsAndDeferredWrites()
+    {
+        await using var fx = await StartAsync();
+        await using (var c = await RawConnection.OpenAsync(fx.Server.BinaryPort))
+        {
+            await c.SendAsync(PutEncoded(1, Name, Encode(Item("m", 1))), GetEncoded(2, Name, Key("m", 1)), RawConnection.Frame(3, (Op)99, []));
+            for (int i = 0; i < 3; i++) await Next(c);
+            var (connections, requests, deferred) = fx.Server.BinaryTotals;
+            Assert.Equal((1, 3), (connections, requests));
+            Assert.InRange(deferred, 0, 1);
+        }
+        var text = await fx.Http.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE basalt_binary_requests_total counter\nbasalt_binary_requests_total 3\n", text);
+        Assert.Contains("# TYPE basalt_binary_deferred_total counter\nbasalt_binary_deferred_total ", text);
+        Assert.Contains("# TYPE basalt_binary_connections gauge\nbasalt_binary_connections ", text);
+    }
 }
