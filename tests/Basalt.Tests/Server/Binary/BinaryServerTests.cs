@@ -186,6 +186,7 @@ public class BinaryServerTests
         Assert.True(await c.ClosedByServerAsync());
         await using var other = await RawConnection.OpenAsync(fx.Server.BinaryPort);
         await AssertServes(other);
+        await WhenConnections(fx, 1);
     }
 
     [Fact]
@@ -202,6 +203,15 @@ public class BinaryServerTests
         await d.DisposeAsync();
         await using var other = await RawConnection.OpenAsync(fx.Server.BinaryPort);
         await AssertServes(other);
+        // Both cut connections were closed and let go by the server (their loops ended, their buffers returned).
+        await WhenConnections(fx, 1);
+    }
+
+    // Waits (a bounded poll, not a timed assertion) until the server holds `count` connections.
+    private static async Task WhenConnections(ServerFixture fx, int count)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (fx.Server.BinaryConnectionCount != count) await Task.Delay(10, limit.Token);
     }
 
     [Fact]
