@@ -37,6 +37,19 @@ public sealed class BasaltClient : IBasaltDataApi, IAsyncDisposable
 
     public BasaltClientOptions Options => _options;
 
+    // Opens every connection of the pool now (they open on first use otherwise): a load generator calls it before it
+    // starts measuring. A connection that cannot be opened fails the call (the server's refusal of the handshake
+    // included, e.g. a SerializationException for another protocol version).
+    public async Task ConnectAsync(CancellationToken cancel = default)
+    {
+        for (int i = 0; i < _connections.Length; i++)
+        {
+            var task = Volatile.Read(ref _connections[i]);
+            if (task is { IsCompletedSuccessfully: true } && !task.Result.IsFaulted) continue;
+            await Reopen(i, task, cancel).ConfigureAwait(false);
+        }
+    }
+
     public ValueTask<GetItemResponse> GetItemAsync(GetItemRequest request, CancellationToken cancel = default) =>
         CallAsync<GetItemRequest, GetItemResponse>(Op.GetItem, request, MessageCodec.Write, cancel);
 

@@ -111,6 +111,9 @@ internal sealed class ClientConnection : IAsyncDisposable
                 }
                 if (header.Op != Op.Hello || payload.Length != ProtocolFormat.HelloResponseBytes || !payload.AsSpan(0, 4).SequenceEqual(ProtocolFormat.Magic))
                     throw new IOException("the server did not answer the binary protocol's Hello");
+                ushort version = BinaryPrimitives.ReadUInt16LittleEndian(payload.AsSpan(4));
+                if (version != ProtocolFormat.Version)
+                    throw new IOException($"the server speaks version {version} of the binary protocol, this client version {ProtocolFormat.Version}");
                 return;
             }
             if (outcome == FrameReader.Result.BadLength) throw new IOException("the server sent a frame of a bad length");

@@ -144,6 +144,7 @@ public class BasaltClientTests
         await using var fx = await ServerFixture.StartAsync();
         await CreateAsync(fx.Server.Database);
         await using var client = Connect(fx.Server.BinaryPort, connections: 1);
+        await client.ConnectAsync();
         var table = "tbl"u8.ToArray();
         await Task.WhenAll(Enumerable.Range(0, 500).Select(i => client.PutItemEncodedAsync(table, Encode(Item("p", i, ("i", N(i.ToString()))))).AsTask()));
         var reads = await Task.WhenAll(Enumerable.Range(0, 500).Select(async i =>
@@ -247,5 +248,14 @@ public class BasaltClientTests
         var (h, _) = await fake.NextRequestAsync();
         await fake.AnswerEmptyAsync(h);
         await next;
+    }
+
+    [Fact]
+    public async Task AServerOfAnotherVersionIsRefusedAtConnect()
+    {
+        await using var fake = new FakeServer(helloVersion: 2);
+        await using var client = Connect(fake.Port, connections: 1);
+        var e = await Assert.ThrowsAsync<IOException>(() => client.ConnectAsync());
+        Assert.Equal("the server speaks version 2 of the binary protocol, this client version 1", e.Message);
     }
 }

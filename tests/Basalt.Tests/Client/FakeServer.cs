@@ -17,8 +17,11 @@ public sealed class FakeServer : IAsyncDisposable
     private readonly Task _accept;
     private NetworkStream? _stream;
 
-    public FakeServer()
+    private readonly ushort _helloVersion;
+
+    public FakeServer(ushort helloVersion = ProtocolFormat.Version)
     {
+        _helloVersion = helloVersion;
         _listener.Start();
         _accept = AcceptAsync();
     }
@@ -56,7 +59,7 @@ public sealed class FakeServer : IAsyncDisposable
                 if (h.Op == Op.Hello)
                 {
                     _stream = stream;
-                    await stream.WriteAsync(RawConnection.Frame(h.RequestId, Op.Hello, [.. "BSLT"u8, 1, 0, 0, 0, 0, 0, 1, 1], FrameFlags.Response));
+                    await stream.WriteAsync(RawConnection.Frame(h.RequestId, Op.Hello, [.. "BSLT"u8, (byte)_helloVersion, (byte)(_helloVersion >> 8), 0, 0, 0, 0, 1, 1], FrameFlags.Response));
                     continue;
                 }
                 await _requests.Writer.WriteAsync((h, payload));
