@@ -96,7 +96,7 @@ public sealed class BasaltServer : IAsyncDisposable
             if (_options.BinaryPort is int binaryPort)
             {
                 _binary = new BinaryListener(_database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Basalt.Binary"),
-                    IPAddress.Parse(_options.ListenAddress), binaryPort);
+                    IPAddress.Parse(_options.ListenAddress), binaryPort) { InFlightMax = _options.BinaryInFlightMax };
                 _binary.Start();
             }
             await app.StartAsync(cancel);

@@ -15,6 +15,8 @@ public sealed record ServerOptions
     // The binary protocol's port (docs/protocol.md); 0 picks a free one (BasaltServer.BinaryPort says which), null
     // serves no binary protocol.
     public int? BinaryPort { get; init; } = DefaultBinaryPort;
+    // Tests: writes in flight per binary connection before ThrottlingException (Binary/BinaryConnection.cs).
+    internal int BinaryInFlightMax { get; init; } = Binary.BinaryConnection.InFlightMaxDefault;
     public string DataDir { get; init; } = "./basalt-data";
     // No files at all: the data lives in memory and is gone when the server stops (the cache-tier use).
     public bool InMemory { get; init; }

@@ -30,7 +30,7 @@ internal sealed partial class BinaryConnection
 {
     // Writes waiting for the engine on one connection; past it a request is refused with ThrottlingException, which
     // the client retries with backoff. The engine's own shard queues bound the rest.
-    public const int InFlightMax = 4096;
+    public const int InFlightMaxDefault = 4096;
 
     private readonly Socket? _socket;
     private readonly Stream _stream;
@@ -45,13 +45,15 @@ internal sealed partial class BinaryConnection
     // Written by the read loop only (plain stores), read by a metrics scrape (racy, a moment behind): the requests it
     // handled, and the writes among them that the engine did not finish on this thread, so that their answer left from
     // another one (a thread hop).
+    private readonly int _inFlightMax = InFlightMaxDefault;
     private long _requests;
     private long _deferred;
     private volatile bool _closing;
 
-    public BinaryConnection(Socket socket, BasaltDatabase database, ILogger logger)
+    public BinaryConnection(Socket socket, BasaltDatabase database, ILogger logger, int inFlightMax = InFlightMaxDefault)
         : this(new NetworkStream(socket, ownsSocket: false), socket, database, logger)
     {
+        _inFlightMax = inFlightMax;
     }
 
     // Over any duplex stream (the frame-reader fuzz target drives one from memory); socket, when there is one, is
@@ -332,8 +334,8 @@ internal sealed partial class BinaryConnection
 
     private void ThrottleIfBusy()
     {
-        if (Volatile.Read(ref _inFlight) >= InFlightMax)
-            throw new RemoteDynamoDbException("ThrottlingException", $"Too many requests in flight on this connection (at most {InFlightMax})");
+        if (Volatile.Read(ref _inFlight) >= _inFlightMax)
+            throw new RemoteDynamoDbException("ThrottlingException", $"Too many requests in flight on this connection (at most {_inFlightMax})");
     }
 
     private void Respond<T>(uint id, Op op, T response, Action<FrameBuffer, T> write)

@@ -17,6 +17,8 @@ internal sealed class BinaryListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<BinaryConnection> _connections = [];
     private Task? _acceptLoop;
+    // Writes in flight per connection before ThrottlingException (BinaryConnection.InFlightMaxDefault; tests lower it).
+    public int InFlightMax { get; init; } = BinaryConnection.InFlightMaxDefault;
     private long _closedRequests;
     private long _closedDeferred;
 
@@ -94,7 +96,7 @@ internal sealed class BinaryListener : IAsyncDisposable
                 break;
             }
             client.NoDelay = true;
-            var connection = new BinaryConnection(client, _database, _logger);
+            var connection = new BinaryConnection(client, _database, _logger, InFlightMax);
             lock (_connections) _connections.Add(connection);
             _ = RunAsync(connection);
         }

@@ -258,4 +258,25 @@ public class BasaltClientTests
         var e = await Assert.ThrowsAsync<IOException>(() => client.ConnectAsync());
         Assert.Equal("the server speaks version 2 of the binary protocol, this client version 1", e.Message);
     }
+
+    [Fact]
+    public async Task AFullRequestTableIsThrottling()
+    {
+        await using var fake = new FakeServer();
+        await using var client = new BasaltClient(new BasaltClientOptions
+        {
+            Port = fake.Port, Connections = 1, InFlightPerConnectionMax = 2, MaxRetries = 0,
+        });
+        await client.ConnectAsync(); // so that each call below is sent before it returns, in order
+        var first = client.PutItemEncodedAsync("tbl"u8.ToArray(), Encode(Item("a", 1))).AsTask();
+        var second = client.PutItemEncodedAsync("tbl"u8.ToArray(), Encode(Item("a", 2))).AsTask();
+        var e = await Assert.ThrowsAsync<RemoteDynamoDbException>(async () => await client.PutItemEncodedAsync("tbl"u8.ToArray(), Encode(Item("a", 3))));
+        Assert.Equal(("ThrottlingException", "Too many requests in flight on one connection (at most 2)"), (e.ErrorType, e.Message));
+        for (int i = 0; i < 2; i++)
+        {
+            var (h, _) = await fake.NextRequestAsync();
+            await fake.AnswerEmptyAsync(h);
+        }
+        await Task.WhenAll(first, second);
+    }
 }

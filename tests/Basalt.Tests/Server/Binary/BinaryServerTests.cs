@@ -138,6 +138,44 @@ public class BinaryServerTests
         Assert.Equal((1u, FrameFlags.Response, 0), (second.RequestId, second.Flags, p.Length));
     }
 
+    [Fact]
+    public async Task WritesPastTheInFlightBoundAreThrottled()
+    {
+        // As in AnswersLeaveInCompletionOrder, WAL fsyncs wait at a gate: two puts stay in flight, the third is refused.
+        var gate = new ManualResetEventSlim(true);
+        var fs = new FaultInjectingFileSystem(new MemoryFileSystem(crashable: false), (op, path, _) =>
+        {
+            if (op == FileOp.Sync && path.EndsWith(".log", StringComparison.Ordinal)) gate.Wait();
+            return FaultKind.None;
+        });
+        await using var fx = await ServerFixture.StartAsync(new ServerOptions { DataDir = "/data", FileSystem = fs, Durability = Durability.Sync, Shards = 1, BinaryInFlightMax = 2 });
+        await CreateAsync(fx.Server.Database);
+        await using var c = await RawConnection.OpenAsync(fx.Server.BinaryPort);
+        gate.Reset();
+        try
+        {
+            await c.SendAsync(PutEncoded(1, Name, Encode(Item("w", 1))), PutEncoded(2, Name, Encode(Item("w", 2))), PutEncoded(3, Name, Encode(Item("w", 3))),
+                GetEncoded(4, Name, Key("w", 1)));
+            var (h, p) = await Next(c);
+            Assert.Equal((3u, FrameFlags.Response | FrameFlags.Error), (h.RequestId, h.Flags));
+            Assert.Equal(("ThrottlingException", "Too many requests in flight on this connection (at most 2)"), RawConnection.Error(p));
+            (h, _) = await Next(c); // reads are not bounded: they never wait
+            Assert.Equal(4u, h.RequestId);
+        }
+        finally
+        {
+            gate.Set();
+        }
+        var done = new HashSet<uint>();
+        for (int i = 0; i < 2; i++)
+        {
+            var (h, p) = await Next(c);
+            Assert.Equal((FrameFlags.Response, 0), (h.Flags, p.Length));
+            done.Add(h.RequestId);
+        }
+        Assert.Equal([1u, 2u], done.Order().ToArray());
+    }
+
     [Theory]
     [InlineData(2)]       // another version
     [InlineData(0)]
