@@ -3,6 +3,7 @@ using Basalt.Engine.Database;
 using Basalt.Engine.Storage;
 using Basalt.Engine.Storage.Vfs;
 using Basalt.Server.Auth;
+using Basalt.Server.Binary;
 using Basalt.Server.DynamoApi;
 using Basalt.Server.Metrics;
 using Microsoft.AspNetCore.Builder;
@@ -14,10 +15,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Basalt.Server;
 
-// One running server: the database it opened and the Kestrel host that serves DynamoDB's JSON API over it, and
-// GET /metrics.
+// One running server: the database it opened, the Kestrel host that serves DynamoDB's JSON API over it and
+// GET /metrics, and the binary protocol's listener (Binary/, docs/protocol.md).
 // StartAsync opens (and recovers) the data folder, then listens; StopAsync stops accepting, lets in-flight
-// requests finish (Kestrel's graceful shutdown), then closes the database (the WAL is synced, files closed).
+// requests finish (Kestrel's graceful shutdown; the binary connections answer what they have handed to the engine),
+// then closes the database (the WAL is synced, files closed).
 // Program runs one from the command line; tests start one in process on a free port.
 public sealed class BasaltServer : IAsyncDisposable
 {
@@ -25,6 +27,7 @@ public sealed class BasaltServer : IAsyncDisposable
     private readonly ILoggerFactory? _loggerFactory;
     private BasaltDatabase? _database;
     private WebApplication? _app;
+    private BinaryListener? _binary;
 
     public BasaltServer(ServerOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -38,6 +41,16 @@ public sealed class BasaltServer : IAsyncDisposable
     public int Port { get; private set; }
 
     public Uri Endpoint => new($"http://{_options.ListenAddress}:{Port}");
+
+    // The binary protocol's port (the one chosen when ServerOptions.BinaryPort was 0); 0 when it is not served.
+    public int BinaryPort => _binary?.Port ?? 0;
+
+    // Binary protocol connections open now.
+    public int BinaryConnectionCount => _binary?.ConnectionCount ?? 0;
+
+    // The binary protocol's connections open now, requests handled and writes answered from another thread than their
+    // connection's (a thread hop) since the start; zeros when it is not served.
+    public (long Connections, long Requests, long Deferred) BinaryTotals => _binary?.Totals ?? default;
 
     public async Task StartAsync(CancellationToken cancel = default)
     {
@@ -78,8 +91,14 @@ public sealed class BasaltServer : IAsyncDisposable
             // method check would give it the 404 page; every other request, GET or not, goes to the handler.
             var database = _database;
             app.Run(context => HttpMethods.IsGet(context.Request.Method) && context.Request.Path == "/metrics"
-                ? PrometheusWriter.WriteAsync(context, handler.Metrics, database)
+                ? PrometheusWriter.WriteAsync(context, handler.Metrics, database, _binary is null ? null : BinaryTotals)
                 : handler.HandleAsync(context));
+            if (_options.BinaryPort is int binaryPort)
+            {
+                _binary = new BinaryListener(_database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Basalt.Binary"),
+                    IPAddress.Parse(_options.ListenAddress), binaryPort) { InFlightMax = _options.BinaryInFlightMax };
+                _binary.Start();
+            }
             await app.StartAsync(cancel);
             _app = app;
             var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -88,6 +107,8 @@ public sealed class BasaltServer : IAsyncDisposable
         }
         catch
         {
+            if (_binary is not null) await _binary.DisposeAsync();
+            _binary = null;
             await _database.DisposeAsync();
             _database = null;
             throw;
@@ -96,6 +117,11 @@ public sealed class BasaltServer : IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancel = default)
     {
+        if (_binary is { } binary)
+        {
+            _binary = null;
+            await binary.DisposeAsync();
+        }
         if (_app is { } app)
         {
             _app = null;

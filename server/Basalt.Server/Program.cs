@@ -7,9 +7,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Basalt.Server;
 
-// The server executable: DynamoDB's JSON API on 127.0.0.1:8000 over a data folder (./basalt-data by default).
+// The server executable: DynamoDB's JSON API on 127.0.0.1:8000 and the binary protocol on 127.0.0.1:8100 over a data
+// folder (./basalt-data by default).
 // Settings come from, in rising precedence: appsettings.json in the working folder (section "Basalt"), environment
-// variables (BASALT_PORT, BASALT_DATA_DIR, BASALT_IN_MEMORY, BASALT_DURABILITY, BASALT_SHARDS, BASALT_PIN_THREADS,
+// variables (BASALT_PORT, BASALT_BINARY_PORT, BASALT_DATA_DIR, BASALT_IN_MEMORY, BASALT_DURABILITY, BASALT_SHARDS, BASALT_PIN_THREADS,
 // BASALT_LISTEN_ADDRESS, BASALT_AUTH_FILE, BASALT_LOG_LEVEL, BASALT_MEMTABLE_MB), then the command line; --help lists the
 // flags. BASALT_CRASH_POINT is a testing aid of the crash fuzzer (Testing/CrashPoint.cs), read from the environment only. Ctrl-C
 // or SIGTERM shuts down cleanly: Kestrel stops accepting and lets in-flight requests finish, then the database syncs
@@ -26,6 +27,7 @@ public static class Program
 
         var defaults = new ServerOptions();
         var port = new Option<int>("--port") { Description = "Port of the DynamoDB JSON API (env BASALT_PORT)", DefaultValueFactory = _ => int.TryParse(Setting("Port", "BASALT_PORT"), out int p) ? p : defaults.Port };
+        var binaryPort = new Option<int>("--binary-port") { Description = "Port of the binary protocol (docs/protocol.md); 0 picks a free one, -1 turns it off (env BASALT_BINARY_PORT)", DefaultValueFactory = _ => int.TryParse(Setting("BinaryPort", "BASALT_BINARY_PORT"), out int p) ? p : ServerOptions.DefaultBinaryPort };
         var listen = new Option<string>("--listen-address") { Description = "Address to listen on (env BASALT_LISTEN_ADDRESS)", DefaultValueFactory = _ => Setting("ListenAddress", "BASALT_LISTEN_ADDRESS") ?? defaults.ListenAddress };
         var dataDir = new Option<string>("--data-dir") { Description = "Data folder (env BASALT_DATA_DIR)", DefaultValueFactory = _ => Setting("DataDir", "BASALT_DATA_DIR") ?? defaults.DataDir };
         var inMemory = new Option<bool>("--in-memory") { Description = "Keep all data in memory, no files (env BASALT_IN_MEMORY)", DefaultValueFactory = _ => bool.TryParse(Setting("InMemory", "BASALT_IN_MEMORY"), out bool m) && m };
@@ -36,7 +38,7 @@ public static class Program
         var logLevel = new Option<string>("--log-level") { Description = "trace | debug | information | warning | error | critical | none; debug logs one line per request (env BASALT_LOG_LEVEL)", DefaultValueFactory = _ => Setting("LogLevel", "BASALT_LOG_LEVEL") ?? "warning" };
         var memtableMb = new Option<int?>("--memtable-mb") { Description = "Size of each shard's memtable in MiB (default 64; small values flush and compact often) (env BASALT_MEMTABLE_MB)", DefaultValueFactory = _ => int.TryParse(Setting("MemtableMb", "BASALT_MEMTABLE_MB"), out int mb) ? mb : null };
         var exitAfterOpen = new Option<bool>("--exit-after-open") { Description = "Open and recover the data folder, print its state, and exit" };
-        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, listen, dataDir, inMemory, durability, shards, pin, auth, logLevel, memtableMb, exitAfterOpen };
+        var root = new RootCommand("Basalt: a DynamoDB-compatible key-value and document database") { port, binaryPort, listen, dataDir, inMemory, durability, shards, pin, auth, logLevel, memtableMb, exitAfterOpen };
         root.Description += $". Testing aid: {Testing.CrashPoint.EnvironmentVariable}=<{string.Join("|", Testing.CrashPoint.Names)}>:N kills the server (SIGKILL) at the Nth such file operation (docs/crash-fuzzing.md)";
         root.SetAction(parse =>
         {
@@ -55,6 +57,11 @@ public static class Program
             if (parse.GetValue(port) is < 0 or > 65535)
             {
                 Console.Error.WriteLine("basalt: --port must be within 0..65535");
+                return 2;
+            }
+            if (parse.GetValue(binaryPort) is < -1 or > 65535)
+            {
+                Console.Error.WriteLine("basalt: --binary-port must be within 0..65535, or -1 for none");
                 return 2;
             }
             if (parse.GetValue(memtableMb) is int mb and (< 1 or > (int)(Limits.MemtableBytesMax >> 20)))
@@ -76,6 +83,7 @@ public static class Program
             var options = new ServerOptions
             {
                 Port = parse.GetValue(port),
+                BinaryPort = parse.GetValue(binaryPort) is int bp and >= 0 ? bp : null,
                 ListenAddress = parse.GetValue(listen)!,
                 DataDir = parse.GetValue(dataDir)!,
                 InMemory = parse.GetValue(inMemory),
@@ -101,7 +109,7 @@ public static class Program
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel)
             .AddFilter("Microsoft", logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning)
             .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None));
-        var server = new BasaltServer(options with { Port = exitAfterOpen ? 0 : options.Port }, loggers);
+        var server = new BasaltServer(exitAfterOpen ? options with { Port = 0, BinaryPort = null } : options, loggers);
         try
         {
             await server.StartAsync();
@@ -128,6 +136,7 @@ public static class Program
             if (options.AuthFile is not null) Console.WriteLine($"basalt: SigV4 signatures verified against {Path.GetFullPath(options.AuthFile)}");
             if (exitAfterOpen) return 0;
             Console.WriteLine($"basalt: DynamoDB API on {server.Endpoint} (aws --endpoint-url {server.Endpoint}); Ctrl-C stops");
+            if (server.BinaryPort > 0) Console.WriteLine($"basalt: binary protocol on {options.ListenAddress}:{server.BinaryPort}");
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });

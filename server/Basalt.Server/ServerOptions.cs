@@ -8,9 +8,15 @@ namespace Basalt.Server;
 public sealed record ServerOptions
 {
     public const int DefaultPort = 8000;
+    public const int DefaultBinaryPort = 8100;
 
     // 0 picks a free port (tests); BasaltServer.Port says which.
     public int Port { get; init; } = DefaultPort;
+    // The binary protocol's port (docs/protocol.md); 0 picks a free one (BasaltServer.BinaryPort says which), null
+    // serves no binary protocol.
+    public int? BinaryPort { get; init; } = DefaultBinaryPort;
+    // Tests: writes in flight per binary connection before ThrottlingException (Binary/BinaryConnection.cs).
+    internal int BinaryInFlightMax { get; init; } = Binary.BinaryConnection.InFlightMaxDefault;
     public string DataDir { get; init; } = "./basalt-data";
     // No files at all: the data lives in memory and is gone when the server stops (the cache-tier use).
     public bool InMemory { get; init; }

@@ -78,7 +78,7 @@ public sealed class ServerProcess : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "--data-dir", dataDir, "--durability", durability, "--port", port.ToString(), "--shards", shards.ToString(), "--memtable-mb", memtableMb.ToString() })
+        foreach (var a in new[] { dll, "--data-dir", dataDir, "--durability", durability, "--port", port.ToString(), "--binary-port", "0", "--shards", shards.ToString(), "--memtable-mb", memtableMb.ToString() })
             info.ArgumentList.Add(a);
         info.Environment.Remove("BASALT_CRASH_POINT");
         if (crashPoint is not null) info.Environment["BASALT_CRASH_POINT"] = crashPoint;

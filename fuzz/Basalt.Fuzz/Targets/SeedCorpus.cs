@@ -38,6 +38,7 @@ public static class SeedCorpus
         "wal-reader" => StorageFiles.WalSeeds(),
         "segment-reader" => StorageFiles.SegmentSeeds(),
         "manifest-reader" => StorageFiles.ManifestSeeds(),
+        "frame-reader" => BinaryFrames.Seeds(),
         _ => [],
     };
 

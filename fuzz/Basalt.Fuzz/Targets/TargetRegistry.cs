@@ -1,6 +1,6 @@
 namespace Basalt.Fuzz.Targets;
 
-// Every input-fuzzing target, by name. The binary protocol's frame reader joins this list when the protocol exists.
+// Every input-fuzzing target, by name.
 public static class TargetRegistry
 {
     public static IReadOnlyList<FuzzTarget> All { get; } =
@@ -15,6 +15,7 @@ public static class TargetRegistry
         new WalReaderTarget(),
         new SegmentReaderTarget(),
         new ManifestReaderTarget(),
+        new FrameReaderTarget(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

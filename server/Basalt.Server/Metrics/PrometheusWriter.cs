@@ -19,9 +19,10 @@ internal static class PrometheusWriter
     private static readonly string[] BucketLabels = ApiMetrics.BucketBoundsUs
         .Select(us => (us / 1_000_000m).ToString(CultureInfo.InvariantCulture)).Append("+Inf").ToArray();
 
-    public static async Task WriteAsync(HttpContext context, ApiMetrics api, BasaltDatabase database)
+    public static async Task WriteAsync(HttpContext context, ApiMetrics api, BasaltDatabase database,
+        (long Connections, long Requests, long Deferred)? binary = null)
     {
-        var body = Encoding.UTF8.GetBytes(Render(api, database));
+        var body = Encoding.UTF8.GetBytes(Render(api, database, binary));
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
@@ -29,14 +30,26 @@ internal static class PrometheusWriter
         await response.Body.WriteAsync(body, context.RequestAborted);
     }
 
-    public static string Render(ApiMetrics api, BasaltDatabase database)
+    public static string Render(ApiMetrics api, BasaltDatabase database, (long Connections, long Requests, long Deferred)? binary = null)
     {
         var text = new StringBuilder(8192);
         WriteApi(text, api);
+        if (binary is { } b) WriteBinary(text, b);
         WriteDatabase(text, database);
         WriteGlobalIndexLag(text, database);
         WriteRuntime(text);
         return text.ToString();
+    }
+
+    // The binary protocol (docs/protocol.md): totals over its connections, read at scrape time.
+    private static void WriteBinary(StringBuilder text, (long Connections, long Requests, long Deferred) b)
+    {
+        Family(text, "basalt_binary_connections", "gauge", "Binary protocol connections open.");
+        Sample(text, "basalt_binary_connections", null, b.Connections);
+        Family(text, "basalt_binary_requests_total", "counter", "Binary protocol requests handled (after the handshake), answered or refused.");
+        Sample(text, "basalt_binary_requests_total", null, b.Requests);
+        Family(text, "basalt_binary_deferred_total", "counter", "Binary protocol writes the engine did not finish on the connection's thread, answered from another thread (a thread hop).");
+        Sample(text, "basalt_binary_deferred_total", null, b.Deferred);
     }
 
     private static void WriteApi(StringBuilder text, ApiMetrics api)

@@ -347,7 +347,7 @@ public class MetricsTests
     {
         var lines = new List<string>();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(new ListLoggerProvider(lines)).SetMinimumLevel(level));
-        await using var server = new BasaltServer(new ServerOptions { InMemory = true, Shards = 1, Port = 0 }, loggers);
+        await using var server = new BasaltServer(new ServerOptions { InMemory = true, Shards = 1, Port = 0, BinaryPort = 0 }, loggers);
         await server.StartAsync();
         using var client = new AmazonDynamoDBClient(new Amazon.Runtime.BasicAWSCredentials("basalt", "secret"),
             new AmazonDynamoDBConfig { ServiceURL = server.Endpoint.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });

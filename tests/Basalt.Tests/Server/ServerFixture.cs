@@ -47,7 +47,7 @@ public sealed class ServerFixture : IAsyncDisposable
 
     public static async Task<ServerFixture> StartAsync(ServerOptions? options = null)
     {
-        var server = new BasaltServer((options ?? new ServerOptions { InMemory = true, Shards = 2 }) with { Port = 0 });
+        var server = new BasaltServer((options ?? new ServerOptions { InMemory = true, Shards = 2 }) with { Port = 0, BinaryPort = 0 });
         await server.StartAsync();
         return new ServerFixture(server);
     }

@@ -33,7 +33,7 @@ public class ServerKillTests
 
     private static async Task<Process> StartAsync(string dll, string dataDir, int port)
     {
-        var process = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --data-dir \"{dataDir}\" --durability sync --shards 2 --port {port}")
+        var process = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --data-dir \"{dataDir}\" --durability sync --shards 2 --port {port} --binary-port 0")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         })!;

@@ -267,7 +267,7 @@ public class AuthSdkTests
         string file = AuthTestKit.WriteFile("""{"keys":[{"accessKeyId":"a","secretAccessKey":"s","tables":["x"]}]}""");
         try
         {
-            var server = new BasaltServer(new ServerOptions { InMemory = true, Shards = 1, Port = 0, AuthFile = file });
+            var server = new BasaltServer(new ServerOptions { InMemory = true, Shards = 1, Port = 0, BinaryPort = 0, AuthFile = file });
             var e = await Assert.ThrowsAsync<AuthFileException>(() => server.StartAsync());
             Assert.Equal($"auth file {file}: keys[0].tables[0]: \"x\" is neither \"*\" nor a table name (3 to 255 characters of A-Z, a-z, 0-9, '_', '-', '.')", e.Message);
             await server.DisposeAsync();
