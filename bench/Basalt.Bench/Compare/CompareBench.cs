@@ -10,15 +10,13 @@ namespace Basalt.Bench.Compare;
 // 127.0.0.1 by the benchmark, with the same records, item size, key distribution, concurrency and pipelining depth:
 //   compare --peers dynalite,redis,garnet --seconds 20
 // Peers: dynalite (DynamoDB's JSON API), redis and garnet (RESP, through RespTarget). Basalt is measured through its
-// DynamoDB API; its binary protocol is the column to set against the RESP peers once it exists (BasisFor: a second
-// Basalt server entry "basalt-binary" whose target is LoadTargets.Create("binary", ...)), and until then the RESP
-// peers' ratios are against Basalt's DynamoDB API and say so
-// (basalt_protocol=dynamodb). Workloads: get and put for every peer, YCSB a and c too for the peers that speak
-// DynamoDB's API. Each workload runs --rounds rounds; in each round every server runs once, the order reversed every
+// DynamoDB API against dynalite ("basalt"), and through its binary protocol against the RESP peers ("basalt-binary", a
+// second Basalt server driven by BinaryTarget; BasisFor picks). Workloads: get and put for every peer, YCSB a and c too
+// for the peers that speak DynamoDB's API. Each workload runs --rounds rounds; in each round every server runs once, the order reversed every
 // other round; ratio = Basalt's ops/s over the peer's, the median of the rounds' ratios.
 // With two or more cores, every server runs on core 1 (taskset) and the load generator on core 0.
 // Output: perf-results/compare.md and compare.csv; one line per peer and workload:
-//   compare: peer=garnet workload=get ops/s=... p99=...us basalt_ops/s=... ratio=... basalt_protocol=dynamodb
+//   compare: peer=garnet workload=get ops/s=... p99=...us basalt_ops/s=... ratio=... basalt_protocol=binary
 public static class CompareBench
 {
     private static readonly string[] KnownPeers = ["dynalite", "redis", "garnet"];
@@ -109,6 +107,9 @@ public static class CompareBench
         try
         {
             servers.Add(await StartAsync("basalt", root, s, runDir, serverCore, zeta));
+            // The RESP peers are set against Basalt's binary protocol: a second Basalt server of its own, driven through
+            // its binary port (idle while the others run).
+            if (s.Peers.Any(p => p is "redis" or "garnet")) servers.Add(await StartAsync("basalt-binary", root, s, runDir, serverCore, zeta));
             foreach (string peer in s.Peers) servers.Add(await StartAsync(peer, root, s, runDir, serverCore, zeta));
             var loadSeconds = new Dictionary<string, double>();
             foreach (var server in servers)
@@ -178,13 +179,18 @@ public static class CompareBench
         Console.Error.WriteLine($"compare: starting {name}{(core is { } c ? $" on core {c}" : "")}");
         PeerProcess process = name switch
         {
-            "basalt" => await PeerProcess.StartBasaltAsync(root, s.Storage, runDir, core),
+            "basalt" or "basalt-binary" => await PeerProcess.StartBasaltAsync(root, s.Storage, runDir, core),
             "dynalite" => await PeerProcess.StartDynaliteAsync(root, s.Storage, runDir, core),
             "redis" => await PeerProcess.StartRedisAsync(s.Storage, runDir, core),
             "garnet" => await PeerProcess.StartGarnetAsync(root, s.Storage, runDir, core),
             _ => throw new InvalidOperationException($"unknown peer {name}"),
         };
-        ILoadTarget target = name is "redis" or "garnet" ? new RespTarget(process.Endpoint) : new DynamoTarget(process.Endpoint, s.Concurrency);
+        ILoadTarget target = name switch
+        {
+            "redis" or "garnet" => new RespTarget(process.Endpoint),
+            "basalt-binary" => new BinaryTarget(process.BinaryEndpoint!, process.Endpoint),
+            _ => new DynamoTarget(process.Endpoint, s.Concurrency),
+        };
         return new Server(name, process, target, new LoadRunner(target, process, name, s.Shape, s.Records, s.Distribution, zeta, s.Seed));
     }
 
@@ -225,7 +231,7 @@ public static class CompareBench
         t.AppendLine(inv, $"- Workloads: get = 100% reads of loaded keys (GetItem / GET, verified: a missing item or a value of the wrong length counts as an error); put = 100% overwrites of loaded keys (PutItem / SET of the whole record); YCSB a (50% read, 50% update) and c (100% read) for the servers that speak DynamoDB's API. Keys {(s.Distribution == KeyDistribution.Zipfian ? "scrambled zipfian (YCSB's, constant 0.99)" : "uniform")}.");
         t.AppendLine(inv, $"- Clients: {s.Concurrency} concurrent workers in the benchmark process, each with its own connection and one request in flight (closed loop), for every server: the same concurrency and no pipelining on any side. The clients are the benchmark's own lean ones: an HTTP/1.1 client for DynamoDB's API (RawHttpConnection) and a RESP client on sockets (RespTarget), both writing each request into a buffer the connection keeps and parsing the answer in place, nothing allocated per request. StackExchange.Redis was not used: it multiplexes all callers onto one connection and pipelines their commands, a different concurrency shape from the DynamoDB side's {s.Concurrency} connections with one request each, which would have made the RESP peers' figures a measure of a different client design.");
         t.AppendLine(inv, $"- Rounds: each workload runs {s.Rounds} round(s) of {s.Seconds / s.Rounds:0.#} s per server (each after a warm-up of min(1 s, 10%)), every server once per round, the order reversed every other round. Latency: from the start of an operation to its answer, in an HdrHistogram (µs), the rounds merged. ratio = Basalt's ops/s over the peer's, the median of the rounds' ratios (each round's Basalt figure against the same round's peer figure).");
-        t.AppendLine("- Basalt's protocol: Basalt is measured through its DynamoDB JSON API, also against the RESP peers, because its binary protocol is not built yet; those rows say `basalt_protocol=dynamodb` and weigh JSON over HTTP against RESP. When the binary protocol lands, the RESP peers' ratios move to it (bench/Basalt.Bench/Compare/CompareBench.cs) and dynalite's stay on the DynamoDB API.");
+        t.AppendLine("- Basalt's protocol: against the RESP peers (Redis, Garnet), Basalt is measured through its binary protocol (`basalt-binary`: a second Basalt server of the same build and settings, driven by Basalt.Client's lean GetItem/PutItem path with one connection and one request in flight per worker, as on RESP); against dynalite, through its DynamoDB JSON API (`basalt`). Each row's `basalt_protocol` says which.");
         t.AppendLine();
         t.AppendLine("## Servers and durability");
         foreach (var server in servers)

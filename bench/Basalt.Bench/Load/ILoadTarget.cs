@@ -1,7 +1,7 @@
 namespace Basalt.Bench.Load;
 
 // A server the load generator drives, whatever its protocol: DynamoDB's JSON API (DynamoTarget), RESP (RespTarget:
-// Redis, Garnet) and, when it exists, Basalt's binary protocol (LoadTargets names it and refuses it until then).
+// Redis, Garnet) and Basalt's binary protocol (BinaryTarget).
 // The runner opens one connection per worker and keeps one request in flight on it, so every target sees the same
 // concurrency and no pipelining beyond it. Thread-safe: workers share one target; each owns its connection.
 public interface ILoadTarget : IDisposable
@@ -78,22 +78,22 @@ public sealed class RecordValues(ItemShape shape, Random random)
     }
 }
 
-// The targets by name, for --target. binary is Basalt's binary protocol: it plugs in here (a BinaryTarget over
-// Basalt.Client) once server/Basalt.Protocol and server/Basalt.Client exist; until then it is refused by name.
+// The targets by name, for --target: dynamodb (http://host:port), resp (tcp://host:port), binary (basalt://host:port,
+// with the server's DynamoDB API at `admin` for creating tables; default http://host:8000).
 public static class LoadTargets
 {
-    public const string BinaryNotBuilt = "--target binary: the binary protocol is not built yet (server/Basalt.Protocol and server/Basalt.Client); use --target dynamodb";
+    public const string Names = "dynamodb, resp, binary";
 
-    // Null and a reason when the name is not a target that can run now.
-    public static ILoadTarget? Create(string name, Uri endpoint, int connections, out string? problem)
+    // Null and a reason when the name is not a target.
+    public static ILoadTarget? Create(string name, Uri endpoint, int connections, out string? problem, Uri? admin = null)
     {
         problem = null;
         switch (name)
         {
             case "dynamodb": return new DynamoTarget(endpoint, connections);
             case "resp": return new RespTarget(endpoint);
-            case "binary": problem = BinaryNotBuilt; return null;
-            default: problem = $"--target {name}: unknown (dynamodb, resp; binary comes with the binary protocol)"; return null;
+            case "binary": return new BinaryTarget(endpoint, admin ?? BinaryTarget.DefaultAdmin(endpoint));
+            default: problem = $"--target {name}: unknown ({Names})"; return null;
         }
     }
 }

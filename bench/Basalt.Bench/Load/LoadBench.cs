@@ -23,8 +23,9 @@ public static class LoadBench
 {
     public static Command Create()
     {
-        var target = new Option<string>("--target") { Description = "dynamodb (DynamoDB's JSON API), resp (Redis protocol: get/put/a/b/c/f), binary (Basalt's binary protocol: not built yet)", DefaultValueFactory = _ => "dynamodb" };
-        var endpoint = new Option<string?>("--endpoint") { Description = "URL of a running server (without --vs): http://host:port for dynamodb, tcp://host:port for resp" };
+        var target = new Option<string>("--target") { Description = "dynamodb (DynamoDB's JSON API), resp (Redis protocol: get/put/a/b/c/f), binary (Basalt's binary protocol)", DefaultValueFactory = _ => "dynamodb" };
+        var endpoint = new Option<string?>("--endpoint") { Description = "URL of a running server (without --vs): http://host:port for dynamodb, tcp://host:port for resp, basalt://host:port for binary" };
+        var admin = new Option<string?>("--admin-endpoint") { Description = "--target binary: the server's DynamoDB API, where the tables are created (default http://HOST:8000)" };
         var vs = new Option<string?>("--vs") { Description = "Start Basalt's server and this peer (dynalite) and compare them" };
         var storage = new Option<string>("--storage") { Description = "For started servers: memory (no files) or disk (async durability on both)", DefaultValueFactory = _ => "memory" };
         var workloads = new Option<string>("--workload") { Description = "Workloads, comma-separated: a, b, c, d, e, f (YCSB), get, put", DefaultValueFactory = _ => "c" };
@@ -41,7 +42,7 @@ public static class LoadBench
         var output = new Option<string>("--out") { Description = "Report (with --vs)", DefaultValueFactory = _ => Path.Combine("perf-results", "dynamodb-api.md") };
         var outDir = new Option<string>("--out-dir") { Description = "Folder of the .hlog, .csv and .png files", DefaultValueFactory = _ => "perf-results" };
         var command = new Command("load", "YCSB-style load against a running server (DynamoDB API or RESP), or Basalt vs a peer");
-        foreach (Option o in new Option[] { target, endpoint, vs, storage, workloads, seconds, concurrency, rate, records, itemBytes, fieldCount, distribution, scanLength, rounds, seed, output, outDir })
+        foreach (Option o in new Option[] { target, endpoint, admin, vs, storage, workloads, seconds, concurrency, rate, records, itemBytes, fieldCount, distribution, scanLength, rounds, seed, output, outDir })
             command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -52,14 +53,15 @@ public static class LoadBench
             {
                 "dynamodb" => null,
                 "resp" => r.GetValue(vs) is not null ? "--target resp runs against --endpoint only (the compare command starts Redis and Garnet)" : null,
-                "binary" => LoadTargets.BinaryNotBuilt,
-                var t => $"--target {t}: unknown (dynamodb, resp; binary comes with the binary protocol)",
+                "binary" => r.GetValue(vs) is not null ? "--target binary runs against --endpoint only (the compare command starts Basalt with its binary port)" : null,
+                var t => $"--target {t}: unknown ({LoadTargets.Names})",
             };
             problem ??= list.Count == 0 || list.Any(w => w is null) ? "--workload: a, b, c, d, e, f, get or put, comma-separated" : null;
             problem ??= targetName == "resp" && list.Any(w => !w!.IsKeyValue) ? "--target resp: workloads without inserts or scans only (a, b, c, f, get, put)" : null;
             problem ??= r.GetValue(vs) is { } peer && peer != "dynalite" ? $"--vs {peer}: only dynalite" : null;
             problem ??= r.GetValue(vs) is null && r.GetValue(endpoint) is null ? "give --endpoint URL (a running server) or --vs dynalite" : null;
             problem ??= r.GetValue(endpoint) is { } given && !Uri.TryCreate(given, UriKind.Absolute, out _) ? $"--endpoint {given}: not an absolute URL" : null;
+            problem ??= r.GetValue(admin) is { } adminUrl && !Uri.TryCreate(adminUrl, UriKind.Absolute, out _) ? $"--admin-endpoint {adminUrl}: not an absolute URL" : null;
             problem ??= r.GetValue(storage) is not ("memory" or "disk") ? "--storage memory|disk" : null;
             problem ??= r.GetValue(distribution) is not ("zipfian" or "uniform") ? "--distribution zipfian|uniform" : null;
             problem ??= r.GetValue(seconds) is <= 0 or > 3600 || r.GetValue(concurrency) is < 1 or > 4096 || r.GetValue(records) < 1
@@ -79,7 +81,8 @@ public static class LoadBench
             {
                 if (r.GetValue(endpoint) is { } url && r.GetValue(vs) is null)
                 {
-                    using var t = LoadTargets.Create(targetName, new Uri(url), settings.Concurrency, out string? refused);
+                    using var t = LoadTargets.Create(targetName, new Uri(url), settings.Concurrency, out string? refused,
+                        r.GetValue(admin) is { } adminGiven ? new Uri(adminGiven) : null);
                     if (t is null)
                     {
                         Console.Error.WriteLine("load: " + refused);

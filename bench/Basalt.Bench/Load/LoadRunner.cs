@@ -23,9 +23,10 @@ public sealed record LoadFigures(string Server, string Workload, long Ops, doubl
     public double? ServerBytesPerRequest => ServerRequests > 0 ? (double)ServerAllocated / ServerRequests : null;
     public (double BusyPercent, double IdlePercent, double StealPercent)? Host => HostCpu.Between(HostFrom, HostTo);
     public double OpsPerSecond => Ops / Seconds;
-    public double P50Us => LatencyUs.GetValueAtPercentile(50);
-    public double P99Us => LatencyUs.GetValueAtPercentile(99);
-    public double P999Us => LatencyUs.GetValueAtPercentile(99.9);
+    // 0 when nothing was measured (HdrHistogram throws on an empty histogram); Ops says so.
+    public double P50Us => LatencyUs.TotalCount == 0 ? 0 : LatencyUs.GetValueAtPercentile(50);
+    public double P99Us => LatencyUs.TotalCount == 0 ? 0 : LatencyUs.GetValueAtPercentile(99);
+    public double P999Us => LatencyUs.TotalCount == 0 ? 0 : LatencyUs.GetValueAtPercentile(99.9);
     public double MaxUs => LatencyUs.GetMaxValue();
     public double CpuUsPerOp => Ops == 0 ? 0 : CpuSeconds * 1e6 / Ops;
 }

@@ -39,6 +39,8 @@ public sealed class PeerProcess : IAsyncDisposable
     public string Name { get; }
     public Uri Endpoint { get; }
     public string Description { get; private init; } = "";
+    // Basalt's binary protocol (basalt://127.0.0.1:port); null for the other servers.
+    public Uri? BinaryEndpoint { get; private init; }
 
     public static async Task<PeerProcess> StartBasaltAsync(string repoRoot, string storage, string runDir, int? pinCore = null)
     {
@@ -46,12 +48,14 @@ public sealed class PeerProcess : IAsyncDisposable
         if (!File.Exists(dll))
             throw new InvalidOperationException($"{dll} is not built: run `dotnet build server/Basalt.Server -c {Configuration}` first");
         int port = FreePort();
+        int binaryPort = FreePort();
         string args = storage == "memory"
-            ? $"\"{dll}\" --in-memory --port {port}"
-            : $"\"{dll}\" --data-dir \"{Path.Combine(runDir, "basalt")}\" --durability async --port {port}";
+            ? $"\"{dll}\" --in-memory --port {port} --binary-port {binaryPort}"
+            : $"\"{dll}\" --data-dir \"{Path.Combine(runDir, "basalt-" + port)}\" --durability async --port {port} --binary-port {binaryPort}";
         var peer = await StartAsync("basalt", "dotnet", args, port, runDir, pinCore);
         return new PeerProcess(peer.Name, peer._process, port, peer._log)
         {
+            BinaryEndpoint = new Uri($"basalt://127.0.0.1:{binaryPort}"),
             Description = storage == "memory"
                 ? $"Basalt server ({Configuration} build), `--in-memory`: no files, fsync never called; one shard per core{Pinned(pinCore)}"
                 : $"Basalt server ({Configuration} build), `--durability async`: WAL written to the OS per write, fsynced every 100 ms; one shard per core{Pinned(pinCore)}",

@@ -50,11 +50,12 @@ public class CompareBenchTests
         try
         {
             Assert.Equal(0, exit);
-            // a is a YCSB mix: only the servers with DynamoDB's API run it, so garnet has rows for get and put.
+            // a is a YCSB mix: only the servers with DynamoDB's API run it, so garnet has rows for get and put, each set
+            // against Basalt's binary protocol (a second Basalt server).
             var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             Assert.Equal(2, lines.Length);
             var shape = new System.Text.RegularExpressions.Regex(
-                @"^compare: peer=garnet workload=(get|put) ops/s=[1-9]\d* p99=[\d.]+us basalt_ops/s=[1-9]\d* ratio=\d+\.\d\d basalt_protocol=dynamodb$");
+                @"^compare: peer=garnet workload=(get|put) ops/s=[1-9]\d* p99=[\d.]+us basalt_ops/s=[1-9]\d* ratio=\d+\.\d\d basalt_protocol=binary$");
             Assert.All(lines, l => Assert.Matches(shape, l));
             string report = File.ReadAllText(Path.Combine(dir, "compare.md"));
             Assert.Contains("Smoke run", report);

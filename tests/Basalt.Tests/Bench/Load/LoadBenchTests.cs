@@ -6,7 +6,7 @@ namespace Basalt.Tests.Bench.Load;
 
 // The load command end to end against an in-process Basalt server (in memory, port 0): a short run of a point
 // workload and of e (Query ranges over the sort-keyed table), its summary lines, and the .hlog, .csv and .png it
-// writes; the binary target's refusal; the latency files read back. Nothing here asserts on timing.
+// writes; the same over the binary protocol; the latency files read back. Nothing here asserts on timing.
 // Console.SetError is process-wide: the classes that swap it run one at a time (one collection).
 [Collection("Console")]
 public class LoadBenchTests
@@ -89,24 +89,58 @@ public class LoadBenchTests
         }
     }
 
+    // The binary target through the server's binary port: the same workloads, every read finds its item (a GetItem
+    // that finds nothing is an error), e's Query ranges see the items they expect; the summary line names it.
     [Fact]
-    public void Binary_target_is_refused_until_the_protocol_exists()
+    public async Task Binary_target_runs_the_workloads_over_the_binary_protocol()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        string dir = Directory.CreateTempSubdirectory("basalt-load-test-").FullName;
+        try
+        {
+            var settings = new LoadBench.Settings([YcsbWorkload.Get("a")!, YcsbWorkload.Get("e")!], Seconds: 0.5, Concurrency: 4, Rate: 0,
+                Records: 300, ItemShape.FromItemBytes(200, 4), KeyDistribution.Zipfian, ScanLengthMax: 10, Rounds: 1, Seed: 7,
+                Storage: "memory", OutDir: dir);
+            var endpoint = new Uri($"basalt://127.0.0.1:{server.Server.BinaryPort}");
+            using var target = LoadTargets.Create("binary", endpoint, 4, out string? problem, server.Server.Endpoint);
+            Assert.Null(problem);
+            var lines = new StringWriter();
+            var figures = await LoadBench.RunAgainstEndpointAsync(target!, settings, lines);
+            var printed = lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(2, printed.Length);
+            Assert.All(printed, line => Assert.Matches(@"^load: target=binary workload=[ae] ops/s=[1-9]\d* .* errors=0$", line));
+            Assert.All(figures, f => Assert.True(f.Ops > 0 && f.Errors == 0, f.FirstError));
+            Assert.True(File.Exists(Path.Combine(dir, "load-binary-a.hlog")));
+            // What the puts wrote is there over the DynamoDB API too, with the record's fields.
+            var (status, body, _) = await server.PostAsync("GetItem",
+                """{"TableName":"usertable","Key":{"key":{"S":""" + "\"" + YcsbKeys.Key(0) + "\"}}}");
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Contains("\"field3\"", body);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Unknown_target_is_refused()
     {
         var error = new StringWriter();
         var saved = Console.Error;
         Console.SetError(error);
         try
         {
-            int exit = Basalt.Bench.Program.Main(["load", "--target", "binary", "--endpoint", "http://127.0.0.1:1", "--workload", "c"]);
+            int exit = Basalt.Bench.Program.Main(["load", "--target", "carrier-pigeon", "--endpoint", "http://127.0.0.1:1", "--workload", "c"]);
             Assert.Equal(2, exit);
         }
         finally
         {
             Console.SetError(saved);
         }
-        Assert.Contains("the binary protocol is not built yet", error.ToString());
-        Assert.Null(LoadTargets.Create("binary", new Uri("http://127.0.0.1:1"), 1, out string? problem));
-        Assert.Equal(LoadTargets.BinaryNotBuilt, problem);
+        Assert.Contains("--target carrier-pigeon: unknown (dynamodb, resp, binary)", error.ToString());
+        Assert.Null(LoadTargets.Create("carrier-pigeon", new Uri("http://127.0.0.1:1"), 1, out string? problem));
+        Assert.NotNull(problem);
     }
 
     [Fact]
