@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(Load.IndexLagBench.Create());
         root.Subcommands.Add(Load.TransactionBench.Create());
         root.Subcommands.Add(Compare.CompareBench.Create(args));
+        root.Subcommands.Add(Micro.BinaryProtocolBenchmarks.ProbeCommand());
         return root.Parse(args).Invoke();
     }
 

@@ -8,7 +8,7 @@ namespace Basalt.Bench.Load;
 // `basalt-bench load`: YCSB-style load against one server, or Basalt's server against dynalite.
 //   load --target dynamodb --endpoint URL --workload a,e       one server that is already running (DynamoDB JSON API)
 //   load --target resp --endpoint tcp://127.0.0.1:6379 --workload get,put   a RESP server (Redis, Garnet)
-//   load --target binary ...                                   Basalt's binary protocol: refused (exit 2) until it exists
+//   load --target binary --endpoint basalt://127.0.0.1:8100   Basalt's binary protocol (tables created over --admin-endpoint)
 //   load --target dynamodb --vs dynalite --workload a,c        starts Basalt's server and dynalite, same data and
 //                                                               load on both, rounds alternating, a report
 // Closed loop by default (--concurrency workers, one request in flight each); --rate N makes it open loop, with the
