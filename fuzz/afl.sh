@@ -4,7 +4,7 @@
 # - Installs only what is missing: the sharpfuzz instrumenter (SharpFuzz.CommandLine 2.3.0, the local tool manifest
 #   .config/dotnet-tools.json) and afl-fuzz (Debian's afl++, when running as root).
 # - Publishes the fuzz project into OUT/bin, a folder of its own, and instruments Basalt.Engine.dll and
-#   Basalt.Server.dll there: the assemblies the tests use (bin/ of each project) are never instrumented.
+#   Basalt.Protocol.dll and Basalt.Server.dll there: the assemblies the tests use (bin/ of each project) are never instrumented.
 #   BASALT_FUZZ_REUSE_BIN=1 reuses an instrumented OUT/bin (fuzz/ci-input.sh publishes once for all targets).
 # - Seeds from fuzz/corpus/TARGET; findings in OUT/TARGET (AFL++'s output folder).
 # - Ends with `input-fuzz: target=NAME seconds=S execs=N crashes=C hangs=H`, copies each crash and hang input into
@@ -40,7 +40,7 @@ if [ "${BASALT_FUZZ_REUSE_BIN:-0}" != 1 ] || [ ! -f "$bin/.instrumented" ]; then
   rm -rf "$bin"
   dotnet publish fuzz/Basalt.Fuzz -c Release -o "$bin" -p:UseAppHost=false >"$out.publish.log" 2>&1 \
     || { cat "$out.publish.log" >&2; exit 2; }
-  for dll in Basalt.Engine.dll Basalt.Server.dll; do
+  for dll in Basalt.Engine.dll Basalt.Protocol.dll Basalt.Server.dll; do
     dotnet tool run sharpfuzz "$bin/$dll" >/dev/null
   done
   touch "$bin/.instrumented"
