@@ -38,7 +38,6 @@ public sealed class BinaryTarget(Uri endpoint, Uri admin) : ILoadTarget
     private sealed class Connection(BasaltClient client, RecordValues values) : ILoadConnection
     {
         private static readonly byte[][] TableNames = [Encoding.UTF8.GetBytes(DynamoHttpClient.Table), Encoding.UTF8.GetBytes(DynamoHttpClient.RangedTable)];
-        private static readonly string[] FieldNames = Enumerable.Range(0, 64).Select(i => "field" + i).ToArray();
         private readonly ItemWriter _writer = new();
         private readonly ArrayBufferWriter<byte> _request = new(values.Fields.Sum(f => f.Length + 16) + 256);
         private readonly ArrayBufferWriter<byte> _answer = new(values.Fields.Sum(f => f.Length + 16) + 256);
@@ -57,9 +56,9 @@ public sealed class BinaryTarget(Uri endpoint, Uri admin) : ILoadTarget
                 int length = await client.GetItemEncodedAsync(TableName(key), _request.WrittenMemory, _answer);
                 return length >= 0 ? OpResult.Success : OpResult.Fail($"GetItem: no item for {key}");
             }
-            catch (Exception e) when (e is DynamoDbException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception e) when (IsRequestFailure(e))
             {
-                return OpResult.Fail($"GetItem: {e.GetType().Name}: {e.Message}");
+                return Failed("GetItem", e);
             }
         }
 
@@ -71,7 +70,7 @@ public sealed class BinaryTarget(Uri endpoint, Uri admin) : ILoadTarget
             WriteKey(key);
             for (int i = 0; i < values.Fields.Length; i++)
             {
-                _writer.WriteName(FieldNames[i]);
+                _writer.WriteName(RecordValues.FieldNames[i]);
                 _writer.WriteString(values.Fields[i]);
             }
             _request.ResetWrittenCount();
@@ -81,9 +80,9 @@ public sealed class BinaryTarget(Uri endpoint, Uri admin) : ILoadTarget
                 await client.PutItemEncodedAsync(TableName(key), _request.WrittenMemory);
                 return OpResult.Success;
             }
-            catch (Exception e) when (e is DynamoDbException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception e) when (IsRequestFailure(e))
             {
-                return OpResult.Fail($"PutItem: {e.GetType().Name}: {e.Message}");
+                return Failed("PutItem", e);
             }
         }
 
@@ -107,11 +106,16 @@ public sealed class BinaryTarget(Uri endpoint, Uri admin) : ILoadTarget
                 return answer.Count >= expectedMin ? OpResult.Success
                     : OpResult.Fail(string.Create(CultureInfo.InvariantCulture, $"Query: {answer.Count} items from {partition}/{sortFrom}, expected at least {expectedMin}"));
             }
-            catch (Exception e) when (e is DynamoDbException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception e) when (IsRequestFailure(e))
             {
-                return OpResult.Fail($"Query: {e.GetType().Name}: {e.Message}");
+                return Failed("Query", e);
             }
         }
+
+        // What a request can fail with (an error answer, a dead connection, a timeout): counted as the operation's error.
+        private static bool IsRequestFailure(Exception e) => e is DynamoDbException or IOException or TimeoutException or InvalidOperationException;
+
+        private static OpResult Failed(string operation, Exception e) => OpResult.Fail($"{operation}: {e.GetType().Name}: {e.Message}");
 
         private static ReadOnlyMemory<byte> TableName(LoadKey key) => TableNames[key.Sort < 0 ? 0 : 1];
 

@@ -52,7 +52,6 @@ public sealed class DynamoTarget(DynamoHttpClient client) : ILoadTarget
 
     private sealed class Connection(DynamoHttpClient client, RecordValues values) : ILoadConnection
     {
-        private static readonly string[] FieldNames = Enumerable.Range(0, 64).Select(i => "field" + i).ToArray();
         private readonly ArrayBufferWriter<byte> _body = new(values.Fields.Sum(f => f.Length + 24) + 256);
         private readonly RawHttpConnection _connection = new(client.Endpoint);
         private Utf8JsonWriter? _json;
@@ -80,7 +79,7 @@ public sealed class DynamoTarget(DynamoHttpClient client) : ILoadTarget
             json.WriteString("TableName", DynamoHttpClient.TableFor(key.Sort < 0 ? KeyLayout.Hash : KeyLayout.Ranged));
             json.WriteStartObject("Item");
             WriteKey(json, key);
-            for (int i = 0; i < values.Fields.Length; i++) WriteString(json, FieldNames[i], values.Fields[i]);
+            for (int i = 0; i < values.Fields.Length; i++) WriteString(json, RecordValues.FieldNames[i], values.Fields[i]);
             json.WriteEndObject();
             json.WriteEndObject();
             json.Flush();

@@ -67,6 +67,9 @@ public readonly record struct OpResult(bool Ok, string? Error)
 // A record's field values, per connection: random alphanumeric text, one field replaced by another per put.
 public sealed class RecordValues(ItemShape shape, Random random)
 {
+    // The attribute names of the fields on DynamoDB's model (field0, field1, ...; --field-count is at most 64).
+    public static readonly string[] FieldNames = Enumerable.Range(0, 64).Select(i => "field" + i).ToArray();
+
     public readonly string[] Fields = Enumerable.Range(0, shape.FieldCount).Select(_ => RandomText(random, shape.FieldBytes)).ToArray();
 
     public void Mutate(Random random) => Fields[random.Next(Fields.Length)] = Fields[random.Next(Fields.Length)];

@@ -1,8 +1,6 @@
 using System.Buffers;
 using Basalt.Engine.Database;
 using Basalt.Engine.Model;
-using Basalt.Engine.Storage;
-using Basalt.Engine.Storage.Vfs;
 using Basalt.Protocol;
 using Basalt.Server.Binary;
 using Microsoft.Extensions.Logging;
@@ -77,25 +75,9 @@ public sealed class FrameReaderTarget : FuzzTarget
         if (s_database is not null && ++s_runs < DatabaseRunsMax) return s_database;
         s_database?.Dispose();
         s_runs = 0;
-        var database = BasaltDatabase.Open(new StorageOptions
-        {
-            Directory = "/data",
-            FileSystem = new MemoryFileSystem(crashable: false),
-            Durability = Durability.Async,
-            Shards = 2,
-            InlineWrites = true,
-            MemtableBytes = 4 << 20,
-            BlockCacheBytes = 1 << 20,
-        });
-        foreach (var table in Tables)
-            database.CreateTableAsync(new CreateTableRequest
-            {
-                TableName = table.Name,
-                KeySchema = table.Sort is null ? [new("pk", KeyType.Hash)] : [new("pk", KeyType.Hash), new("sk", KeyType.Range)],
-                AttributeDefinitions = table.Sort is ScalarAttributeType sort ? [new("pk", table.Hash), new("sk", sort)] : [new("pk", table.Hash)],
-                BillingMode = BillingMode.PayPerRequest,
-            }).GetAwaiter().GetResult();
-        database.PutItemAsync(new PutItemRequest { TableName = "Tab", Item = new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1") } }).AsTask().GetAwaiter().GetResult();
+        var database = FuzzDatabase.Open(shards: 2);
+        foreach (var table in Tables) FuzzDatabase.Create(database, FuzzDatabase.Table(table.Name, table.Hash, table.Sort));
+        FuzzDatabase.Put(database, "Tab", new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1") });
         return s_database = database;
     }
 

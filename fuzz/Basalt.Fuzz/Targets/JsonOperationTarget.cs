@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Basalt.Engine.Database;
 using Basalt.Engine.Model;
-using Basalt.Engine.Storage;
-using Basalt.Engine.Storage.Vfs;
 using Basalt.Server.DynamoApi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -73,38 +71,19 @@ public sealed class JsonOperationTarget : FuzzTarget
         if (s_handler is not null && ++s_runs < DatabaseRunsMax) return s_handler;
         s_database?.Dispose();
         s_runs = 0;
-        var database = BasaltDatabase.Open(new StorageOptions
-        {
-            Directory = "/data",
-            FileSystem = new MemoryFileSystem(crashable: false),
-            Durability = Durability.Async,
-            Shards = 2,
-            InlineWrites = true,
-            MemtableBytes = 4 << 20,
-            BlockCacheBytes = 1 << 20,
-        }, new DatabaseOptions { Clock = () => new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero) });
-        Wait(database.CreateTableAsync(Table("Tab", ScalarAttributeType.S, null)));
-        Wait(database.CreateTableAsync(Table("TabS", ScalarAttributeType.S, ScalarAttributeType.N)));
-        Wait(database.CreateTableAsync(Table("TabB", ScalarAttributeType.B, null)));
-        var indexed = Table("TabI", ScalarAttributeType.S, ScalarAttributeType.S);
+        var database = FuzzDatabase.Open(shards: 2, new DatabaseOptions { Clock = () => new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero) });
+        FuzzDatabase.Create(database, FuzzDatabase.Table("Tab", ScalarAttributeType.S, null));
+        FuzzDatabase.Create(database, FuzzDatabase.Table("TabS", ScalarAttributeType.S, ScalarAttributeType.N));
+        FuzzDatabase.Create(database, FuzzDatabase.Table("TabB", ScalarAttributeType.B, null));
+        var indexed = FuzzDatabase.Table("TabI", ScalarAttributeType.S, ScalarAttributeType.S);
         indexed.AttributeDefinitions = [.. indexed.AttributeDefinitions!, new("g", ScalarAttributeType.S), new("n", ScalarAttributeType.N)];
         indexed.GlobalSecondaryIndexes = [new GlobalSecondaryIndex { IndexName = "gix1", KeySchema = [new("g", KeyType.Hash)], Projection = new Projection { ProjectionType = ProjectionType.All } }];
         indexed.LocalSecondaryIndexes = [new LocalSecondaryIndex { IndexName = "lix1", KeySchema = [new("pk", KeyType.Hash), new("n", KeyType.Range)], Projection = new Projection { ProjectionType = ProjectionType.KeysOnly } }];
-        Wait(database.CreateTableAsync(indexed));
-        Wait(database.PutItemAsync(new PutItemRequest { TableName = "Tab", Item = new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.String("x")) } }).AsTask());
-        Wait(database.PutItemAsync(new PutItemRequest { TableName = "TabS", Item = new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.Null) } }).AsTask());
-        Wait(database.PutItemAsync(new PutItemRequest { TableName = "TabI", Item = new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.String("b"), ["g"] = AttributeValue.String("x"), ["n"] = AttributeValue.Number("5") } }).AsTask());
+        FuzzDatabase.Create(database, indexed);
+        FuzzDatabase.Put(database, "Tab", new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.String("x")) });
+        FuzzDatabase.Put(database, "TabS", new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.Null) });
+        FuzzDatabase.Put(database, "TabI", new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.String("b"), ["g"] = AttributeValue.String("x"), ["n"] = AttributeValue.Number("5") });
         s_database = database;
         return s_handler = new DynamoApiHandler(database, NullLogger.Instance);
     }
-
-    private static void Wait(Task task) => task.GetAwaiter().GetResult();
-
-    private static CreateTableRequest Table(string name, ScalarAttributeType hash, ScalarAttributeType? range) => new()
-    {
-        TableName = name,
-        KeySchema = range is null ? [new("pk", KeyType.Hash)] : [new("pk", KeyType.Hash), new("sk", KeyType.Range)],
-        AttributeDefinitions = range is ScalarAttributeType r ? [new("pk", hash), new("sk", r)] : [new("pk", hash)],
-        BillingMode = BillingMode.PayPerRequest,
-    };
 }

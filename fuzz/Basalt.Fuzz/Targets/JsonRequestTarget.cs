@@ -3,8 +3,6 @@ using System.Text.Json;
 using Basalt.Engine.Database;
 using Basalt.Engine.Expressions;
 using Basalt.Engine.Model;
-using Basalt.Engine.Storage;
-using Basalt.Engine.Storage.Vfs;
 using Basalt.Server.DynamoApi;
 
 namespace Basalt.Fuzz.Targets;
@@ -155,30 +153,13 @@ public sealed class JsonRequestTarget : FuzzTarget
 
     private static BasaltDatabase NewDatabase()
     {
-        var database = BasaltDatabase.Open(new StorageOptions
-        {
-            Directory = "/data",
-            FileSystem = new MemoryFileSystem(crashable: false),
-            Durability = Durability.Async,
-            Shards = 1,
-            InlineWrites = true,
-            MemtableBytes = 4 << 20,
-            BlockCacheBytes = 1 << 20,
-        });
-        database.CreateTableAsync(Table("Tab", ScalarAttributeType.S, null)).GetAwaiter().GetResult();
-        database.CreateTableAsync(Table("TabS", ScalarAttributeType.S, ScalarAttributeType.N)).GetAwaiter().GetResult();
-        database.CreateTableAsync(Table("TabB", ScalarAttributeType.B, null)).GetAwaiter().GetResult();
+        var database = FuzzDatabase.Open(shards: 1);
+        FuzzDatabase.Create(database, FuzzDatabase.Table("Tab", ScalarAttributeType.S, null));
+        FuzzDatabase.Create(database, FuzzDatabase.Table("TabS", ScalarAttributeType.S, ScalarAttributeType.N));
+        FuzzDatabase.Create(database, FuzzDatabase.Table("TabB", ScalarAttributeType.B, null));
         // A few items for GetItem to find.
-        database.PutItemAsync(new PutItemRequest { TableName = "Tab", Item = new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1") } }).AsTask().GetAwaiter().GetResult();
-        database.PutItemAsync(new PutItemRequest { TableName = "TabS", Item = new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.Null) } }).AsTask().GetAwaiter().GetResult();
+        FuzzDatabase.Put(database, "Tab", new() { ["pk"] = AttributeValue.String("a"), ["v"] = AttributeValue.Number("1") });
+        FuzzDatabase.Put(database, "TabS", new() { ["pk"] = AttributeValue.String("a"), ["sk"] = AttributeValue.Number("1"), ["l"] = AttributeValue.List(AttributeValue.Null) });
         return database;
     }
-
-    private static CreateTableRequest Table(string name, ScalarAttributeType hash, ScalarAttributeType? range) => new()
-    {
-        TableName = name,
-        KeySchema = range is null ? [new("pk", KeyType.Hash)] : [new("pk", KeyType.Hash), new("sk", KeyType.Range)],
-        AttributeDefinitions = range is ScalarAttributeType r ? [new("pk", hash), new("sk", r)] : [new("pk", hash)],
-        BillingMode = BillingMode.PayPerRequest,
-    };
 }
