@@ -21,7 +21,7 @@ public class LoadBenchTests
         string dir = Directory.CreateTempSubdirectory("basalt-load-test-").FullName;
         try
         {
-            var settings = new LoadBench.Settings([YcsbWorkload.Get("a")!, YcsbWorkload.Get("e")!], Seconds: 0.5, Concurrency: 4, Rate: 0,
+            var settings = new LoadBench.Settings([YcsbWorkload.Get("a")!, YcsbWorkload.Get("e")!], Seconds: 1.5, Concurrency: 4, Rate: 0,
                 Records: 300, ItemShape.FromItemBytes(200, 4), KeyDistribution.Zipfian, ScanLengthMax: 10, Rounds: 1, Seed: 7,
                 Storage: "memory", OutDir: dir);
             using var target = new DynamoTarget(server.Server.Endpoint, 4);
@@ -98,7 +98,7 @@ public class LoadBenchTests
         string dir = Directory.CreateTempSubdirectory("basalt-load-test-").FullName;
         try
         {
-            var settings = new LoadBench.Settings([YcsbWorkload.Get("a")!, YcsbWorkload.Get("e")!], Seconds: 0.5, Concurrency: 4, Rate: 0,
+            var settings = new LoadBench.Settings([YcsbWorkload.Get("a")!, YcsbWorkload.Get("e")!], Seconds: 1.5, Concurrency: 4, Rate: 0,
                 Records: 300, ItemShape.FromItemBytes(200, 4), KeyDistribution.Zipfian, ScanLengthMax: 10, Rounds: 1, Seed: 7,
                 Storage: "memory", OutDir: dir);
             var endpoint = new Uri($"basalt://127.0.0.1:{server.Server.BinaryPort}");
