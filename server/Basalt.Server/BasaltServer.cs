@@ -45,6 +45,9 @@ public sealed class BasaltServer : IAsyncDisposable
     // The binary protocol's port (the one chosen when ServerOptions.BinaryPort was 0); 0 when it is not served.
     public int BinaryPort => _binary?.Port ?? 0;
 
+    // The binary listener (tests: its reactors); null when the binary protocol is not served.
+    internal BinaryListener? BinaryListener => _binary;
+
     // Binary protocol connections open now.
     public int BinaryConnectionCount => _binary?.ConnectionCount ?? 0;
 
@@ -96,7 +99,12 @@ public sealed class BasaltServer : IAsyncDisposable
             if (_options.BinaryPort is int binaryPort)
             {
                 _binary = new BinaryListener(_database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Basalt.Binary"),
-                    IPAddress.Parse(_options.ListenAddress), binaryPort) { InFlightMax = _options.BinaryInFlightMax };
+                    IPAddress.Parse(_options.ListenAddress), binaryPort)
+                {
+                    InFlightMax = _options.BinaryInFlightMax,
+                    ReactorThreads = _options.BinaryReactors ?? _database.Engine.ShardCount,
+                    PinReactors = _options.PinThreads,
+                };
                 _binary.Start();
             }
             await app.StartAsync(cancel);

@@ -5,7 +5,7 @@ namespace Basalt.Engine.Shards;
 // Pins the calling thread to one CPU. Linux only (sched_setaffinity on thread id 0, i.e. the caller); elsewhere, or
 // when the call fails (CPU not in the process's cpuset, libc not found), it returns the reason instead of throwing:
 // pinning is an optimisation, never a requirement.
-internal static unsafe partial class CpuAffinity
+public static unsafe partial class CpuAffinity
 {
     // The kernel supports at most 8192 CPUs (NR_CPUS); bounding the index bounds the stack mask at 1 KiB.
     public const int CpuIndexMax = 8191;

@@ -6,6 +6,7 @@ using Basalt.Engine.Database;
 using Basalt.Engine.Expressions;
 using Basalt.Engine.Model;
 using Basalt.Protocol;
+using Basalt.Server.Reactors;
 using Microsoft.Extensions.Logging;
 
 namespace Basalt.Server.Binary;
@@ -55,6 +56,24 @@ internal sealed partial class BinaryConnection
     {
         _inFlightMax = inFlightMax;
     }
+
+    // On a reactor (docs/protocol.md, "Reactors"): frames arrive through the reactor socket's Pipe and this loop runs
+    // on the reactor thread; reads that can take long (Query, Scan, BatchGetItem) move to the thread pool so that they
+    // hold up neither the other connections of the reactor nor this one's next frames.
+    public BinaryConnection(ReactorSocket transport, BasaltDatabase database, ILogger logger, int inFlightMax = InFlightMaxDefault)
+    {
+        _transport = transport;
+        _stream = transport.Output;
+        _reader = transport.Input;
+        _sender = new FrameSender(_stream) { Faulted = _ => Close() };
+        _database = database;
+        _logger = logger;
+        _inFlightMax = inFlightMax;
+        _offloadLongReads = true;
+    }
+
+    private readonly ReactorSocket? _transport;
+    private readonly bool _offloadLongReads;
 
     // Over any duplex stream (the frame-reader fuzz target drives one from memory); socket, when there is one, is
     // shut down and closed with the connection.
@@ -160,6 +179,7 @@ internal sealed partial class BinaryConnection
         _sender.Dispose();
         _stream.Dispose();
         _socket?.Dispose();
+        _transport?.Dispose();
         _completion.TrySetResult();
     }
 
@@ -260,21 +280,24 @@ internal sealed partial class BinaryConnection
             {
                 var q = MessageCodec.ReadQuery(ref r);
                 r.EnsureEnd();
-                Respond(id, op, _database.Query(q), MessageCodec.Write);
+                if (_offloadLongReads) Track(id, op, new ValueTask<QueryResponse>(Task.Run(() => _database.Query(q))), MessageCodec.Write);
+                else Respond(id, op, _database.Query(q), MessageCodec.Write);
                 break;
             }
             case Op.Scan:
             {
                 var q = MessageCodec.ReadScan(ref r);
                 r.EnsureEnd();
-                Respond(id, op, _database.Scan(q), MessageCodec.Write);
+                if (_offloadLongReads) Track(id, op, new ValueTask<ScanResponse>(Task.Run(() => _database.Scan(q))), MessageCodec.Write);
+                else Respond(id, op, _database.Scan(q), MessageCodec.Write);
                 break;
             }
             case Op.BatchGetItem:
             {
                 var q = MessageCodec.ReadBatchGetItem(ref r);
                 r.EnsureEnd();
-                Respond(id, op, _database.BatchGetItem(q), MessageCodec.Write);
+                if (_offloadLongReads) Track(id, op, new ValueTask<BatchGetItemResponse>(Task.Run(() => _database.BatchGetItem(q))), MessageCodec.Write);
+                else Respond(id, op, _database.BatchGetItem(q), MessageCodec.Write);
                 break;
             }
             case Op.PutItem:

@@ -1,16 +1,26 @@
 using System.Net;
 using System.Net.Sockets;
 using Basalt.Engine.Database;
+using Basalt.Server.Reactors;
 using Microsoft.Extensions.Logging;
 
 namespace Basalt.Server.Binary;
 
 // The binary protocol's listener (docs/protocol.md): accepts TCP connections and runs a BinaryConnection for each
 // until it closes. Owned by BasaltServer: Start binds (port 0 picks a free one), StopAsync stops accepting, closes
-// every connection and waits for their loops to end. Connections run on the thread pool (docs/protocol.md,
-// "Threads", says what a shard-affine scheduler would change and why it is not here yet).
+// every connection and waits for their loops to end. With ReactorThreads > 0 (the server's default on Linux) connections
+// are dealt round-robin to that many reactor threads, each serving its connections from its own epoll set
+// (docs/protocol.md, "Reactors"); with 0, or where epoll is not available, they run on the thread pool over a
+// NetworkStream.
 internal sealed class BinaryListener : IAsyncDisposable
 {
+    // Reactor threads; 0 runs connections on the thread pool. Set before Start.
+    public int ReactorThreads { get; init; }
+    // Pins reactor i to CPU i (modulo the CPU count), as the shards are pinned with --pin-threads.
+    public bool PinReactors { get; init; }
+    private Reactor[] _reactors = [];
+    private int _nextReactor;
+
     private readonly BasaltDatabase _database;
     private readonly ILogger _logger;
     private readonly Socket _socket;
@@ -70,7 +80,37 @@ internal sealed class BinaryListener : IAsyncDisposable
         }
     }
 
-    public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
+    // The reactors' pinning failures (empty when not pinned or all pinned).
+    public IEnumerable<string> PinningErrors => _reactors.Select(r => r.PinningError).OfType<string>();
+
+    public int ReactorCount => _reactors.Length;
+
+    // The sockets each reactor serves now (tests, metrics).
+    public int[] ReactorSocketCounts => [.. _reactors.Select(r => r.SocketCount)];
+
+    public void Start()
+    {
+        if (ReactorThreads > 0 && Epoll.IsSupported)
+        {
+            var reactors = new List<Reactor>();
+            try
+            {
+                for (int i = 0; i < ReactorThreads; i++)
+                {
+                    var r = new Reactor($"basalt-reactor-{i}", PinReactors ? i % Environment.ProcessorCount : null, _logger);
+                    reactors.Add(r);
+                    r.Start();
+                }
+            }
+            catch
+            {
+                foreach (var r in reactors) r.Dispose();
+                throw;
+            }
+            _reactors = [.. reactors];
+        }
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
 
     private async Task AcceptLoopAsync()
     {
@@ -96,9 +136,20 @@ internal sealed class BinaryListener : IAsyncDisposable
                 break;
             }
             client.NoDelay = true;
-            var connection = new BinaryConnection(client, _database, _logger, InFlightMax);
-            lock (_connections) _connections.Add(connection);
-            _ = RunAsync(connection);
+            if (_reactors.Length > 0)
+            {
+                var transport = new ReactorSocket(_reactors[_nextReactor++ % _reactors.Length], client);
+                var connection = new BinaryConnection(transport, _database, _logger, InFlightMax);
+                lock (_connections) _connections.Add(connection);
+                // The frame loop starts on the reactor thread once the socket is registered there.
+                transport.Attach(() => _ = RunAsync(connection));
+            }
+            else
+            {
+                var connection = new BinaryConnection(client, _database, _logger, InFlightMax);
+                lock (_connections) _connections.Add(connection);
+                _ = RunAsync(connection);
+            }
         }
     }
 
@@ -128,6 +179,7 @@ internal sealed class BinaryListener : IAsyncDisposable
         lock (_connections) open = [.. _connections];
         foreach (var c in open) c.Close();
         foreach (var c in open) await c.Completion;
+        foreach (var r in _reactors) r.Dispose();
         _stop.Dispose();
     }
 }

@@ -352,4 +352,55 @@ public class BinaryServerTests
         Assert.Contains("# TYPE basalt_binary_deferred_total counter\nbasalt_binary_deferred_total ", text);
         Assert.Contains("# TYPE basalt_binary_connections gauge\nbasalt_binary_connections ", text);
     }
+
+    // Connections are dealt round-robin to one reactor per shard, and a connection on a reactor serves every kind of
+    // request (Query goes to the thread pool there and still answers); with --binary-reactors 0 the thread pool serves
+    // them all the same.
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0)]
+    public async Task ReactorsAndThreadPoolServeTheSameRequests(int? reactors)
+    {
+        await using var fx = await ServerFixture.StartAsync(new ServerOptions { InMemory = true, Shards = 2, BinaryReactors = reactors });
+        await CreateAsync(fx.Server.Database);
+        var listener = fx.Server.BinaryListener!;
+        Assert.Equal(reactors ?? 2, listener.ReactorCount);
+        var connections = new List<RawConnection>();
+        try
+        {
+            for (int i = 0; i < 4; i++) connections.Add(await RawConnection.OpenAsync(fx.Server.BinaryPort));
+            if (reactors is null)
+            {
+                for (int i = 0; i < 3000 && listener.ReactorSocketCounts.Sum() < 4; i++) await Task.Delay(10);
+                Assert.Equal([2, 2], listener.ReactorSocketCounts);
+            }
+            for (int i = 0; i < connections.Count; i++)
+            {
+                var c = connections[i];
+                await c.SendAsync(PutEncoded(1, Name, Encode(Item("p", i, ("v", S($"value {i}"))))));
+                var (h, p) = await Next(c);
+                Assert.Equal((1u, FrameFlags.Response, 0), (h.RequestId, h.Flags, p.Length));
+                await c.SendAsync(GetEncoded(2, Name, Key("p", i)));
+                (h, p) = await Next(c);
+                Assert.Equal((2u, FrameFlags.Response), (h.RequestId, h.Flags));
+                Assert.Equal(Rendered.Of(Item("p", i, ("v", S($"value {i}")))), Rendered.Of(new PayloadReader(p).ReadItem()));
+            }
+            var query = new QueryRequest
+            {
+                TableName = Name,
+                KeyConditionExpression = "pk = :p",
+                ExpressionAttributeValues = new() { [":p"] = S("p") },
+            };
+            await connections[3].SendAsync(RawConnection.Frame(3, Op.Query, RawConnection.Payload(b => MessageCodec.Write(b, query))));
+            var (qh, qp) = await Next(connections[3]);
+            Assert.Equal((3u, FrameFlags.Response), (qh.RequestId, qh.Flags));
+            var r = new PayloadReader(qp);
+            var answer = MessageCodec.ReadQueryResponse(ref r);
+            Assert.Equal(4, answer.Count);
+        }
+        finally
+        {
+            foreach (var c in connections) await c.DisposeAsync();
+        }
+    }
 }
