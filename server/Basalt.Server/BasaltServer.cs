@@ -6,6 +6,9 @@ using Basalt.Server.Auth;
 using Basalt.Server.Binary;
 using Basalt.Server.DynamoApi;
 using Basalt.Server.Metrics;
+using Basalt.Server.Reactors;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -28,6 +31,7 @@ public sealed class BasaltServer : IAsyncDisposable
     private BasaltDatabase? _database;
     private WebApplication? _app;
     private BinaryListener? _binary;
+    private ReactorGroup? _reactors;
 
     public BasaltServer(ServerOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -47,6 +51,9 @@ public sealed class BasaltServer : IAsyncDisposable
 
     // The binary listener (tests: its reactors); null when the binary protocol is not served.
     internal BinaryListener? BinaryListener => _binary;
+
+    // The reactor threads serving both protocols (tests); null when connections run on the thread pool.
+    internal ReactorGroup? Reactors => _reactors;
 
     // Binary protocol connections open now.
     public int BinaryConnectionCount => _binary?.ConnectionCount ?? 0;
@@ -77,6 +84,8 @@ public sealed class BasaltServer : IAsyncDisposable
         _options.CrashPoint?.Arm();
         try
         {
+            if ((_options.Reactors ?? _database.Engine.ShardCount) is int reactors and > 0 && Epoll.IsSupported)
+                _reactors = new ReactorGroup(reactors, _options.PinThreads, _loggerFactory?.CreateLogger("Basalt.Reactors") ?? NullLogger.Instance);
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
             builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
             {
@@ -86,6 +95,7 @@ public sealed class BasaltServer : IAsyncDisposable
                 // 30 MB default is above that, so the handler's check is the one that answers.
                 kestrel.Limits.MaxRequestBodySize = DynamoApiHandler.RequestBytesMax + 1;
             });
+            if (_reactors is not null) builder.Services.AddSingleton<IConnectionListenerFactory>(new ReactorTransportFactory(_reactors));
             if (_loggerFactory is not null) builder.Services.AddSingleton(_loggerFactory);
             builder.Services.AddLogging();
             var app = builder.Build();
@@ -102,8 +112,7 @@ public sealed class BasaltServer : IAsyncDisposable
                     IPAddress.Parse(_options.ListenAddress), binaryPort)
                 {
                     InFlightMax = _options.BinaryInFlightMax,
-                    ReactorThreads = _options.BinaryReactors ?? _database.Engine.ShardCount,
-                    PinReactors = _options.PinThreads,
+                    Reactors = _reactors,
                 };
                 _binary.Start();
             }
@@ -117,6 +126,8 @@ public sealed class BasaltServer : IAsyncDisposable
         {
             if (_binary is not null) await _binary.DisposeAsync();
             _binary = null;
+            _reactors?.Dispose();
+            _reactors = null;
             await _database.DisposeAsync();
             _database = null;
             throw;
@@ -135,6 +146,11 @@ public sealed class BasaltServer : IAsyncDisposable
             _app = null;
             await app.StopAsync(cancel);
             await app.DisposeAsync();
+        }
+        if (_reactors is { } reactorGroup)
+        {
+            _reactors = null;
+            reactorGroup.Dispose();
         }
         if (_database is { } db)
         {

@@ -34,7 +34,7 @@ public static class Program
         var durability = new Option<string>("--durability") { Description = "sync | group | async (env BASALT_DURABILITY)", DefaultValueFactory = _ => Setting("Durability", "BASALT_DURABILITY") ?? "sync" };
         var shards = new Option<int?>("--shards") { Description = "Shard threads (default: one per core; fixed per data folder) (env BASALT_SHARDS)", DefaultValueFactory = _ => int.TryParse(Setting("Shards", "BASALT_SHARDS"), out int s) ? s : null };
         var pin = new Option<bool>("--pin-threads") { Description = "Pin each shard thread to a core (Linux) (env BASALT_PIN_THREADS)", DefaultValueFactory = _ => bool.TryParse(Setting("PinThreads", "BASALT_PIN_THREADS"), out bool b) && b };
-        var reactors = new Option<int?>("--binary-reactors") { Description = "Threads serving binary-protocol connections, each with its own epoll set (default: one per shard; 0: the thread pool) (env BASALT_BINARY_REACTORS)", DefaultValueFactory = _ => int.TryParse(Setting("BinaryReactors", "BASALT_BINARY_REACTORS"), out int r) ? r : null };
+        var reactors = new Option<int?>("--reactors") { Description = "Threads serving the connections of both protocols, each with its own epoll set (default: one per shard; 0: the thread pool) (env BASALT_REACTORS)", DefaultValueFactory = _ => int.TryParse(Setting("Reactors", "BASALT_REACTORS"), out int r) ? r : null };
         var auth = new Option<string?>("--auth") { Description = "Verify SigV4 signatures against the keys of this JSON file, each limited to its tables (env BASALT_AUTH_FILE)", DefaultValueFactory = _ => Setting("AuthFile", "BASALT_AUTH_FILE") };
         var logLevel = new Option<string>("--log-level") { Description = "trace | debug | information | warning | error | critical | none; debug logs one line per request (env BASALT_LOG_LEVEL)", DefaultValueFactory = _ => Setting("LogLevel", "BASALT_LOG_LEVEL") ?? "warning" };
         var memtableMb = new Option<int?>("--memtable-mb") { Description = "Size of each shard's memtable in MiB (default 64; small values flush and compact often) (env BASALT_MEMTABLE_MB)", DefaultValueFactory = _ => int.TryParse(Setting("MemtableMb", "BASALT_MEMTABLE_MB"), out int mb) ? mb : null };
@@ -67,7 +67,7 @@ public static class Program
             }
             if (parse.GetValue(reactors) is < 0 or > 256)
             {
-                Console.Error.WriteLine("basalt: --binary-reactors must be within 0..256");
+                Console.Error.WriteLine("basalt: --reactors must be within 0..256");
                 return 2;
             }
             if (parse.GetValue(memtableMb) is int mb and (< 1 or > (int)(Limits.MemtableBytesMax >> 20)))
@@ -90,7 +90,7 @@ public static class Program
             {
                 Port = parse.GetValue(port),
                 BinaryPort = parse.GetValue(binaryPort) is int bp and >= 0 ? bp : null,
-                BinaryReactors = parse.GetValue(reactors),
+                Reactors = parse.GetValue(reactors),
                 ListenAddress = parse.GetValue(listen)!,
                 DataDir = parse.GetValue(dataDir)!,
                 InMemory = parse.GetValue(inMemory),

@@ -16,9 +16,10 @@ public sealed record ServerOptions
     // serves no binary protocol.
     public int? BinaryPort { get; init; } = DefaultBinaryPort;
     // Tests: writes in flight per binary connection before ThrottlingException (Binary/BinaryConnection.cs).
-    // Reactor threads serving the binary protocol's connections (docs/protocol.md, "Reactors"); null: one per shard;
-    // 0: connections run on the thread pool instead (also where epoll is not available).
-    public int? BinaryReactors { get; init; }
+    // Reactor threads serving the connections of both protocols, each with its own epoll set (docs/threading.md,
+    // "Reactors"); null: one per shard; 0: Kestrel's socket transport and the thread pool instead (also where epoll is
+    // not available).
+    public int? Reactors { get; init; }
     internal int BinaryInFlightMax { get; init; } = Binary.BinaryConnection.InFlightMaxDefault;
     public string DataDir { get; init; } = "./basalt-data";
     // No files at all: the data lives in memory and is gone when the server stops (the cache-tier use).

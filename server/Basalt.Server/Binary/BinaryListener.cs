@@ -8,18 +8,14 @@ namespace Basalt.Server.Binary;
 
 // The binary protocol's listener (docs/protocol.md): accepts TCP connections and runs a BinaryConnection for each
 // until it closes. Owned by BasaltServer: Start binds (port 0 picks a free one), StopAsync stops accepting, closes
-// every connection and waits for their loops to end. With ReactorThreads > 0 (the server's default on Linux) connections
-// are dealt round-robin to that many reactor threads, each serving its connections from its own epoll set
-// (docs/protocol.md, "Reactors"); with 0, or where epoll is not available, they run on the thread pool over a
-// NetworkStream.
+// every connection and waits for their loops to end. With Reactors (the server's default on Linux) connections are
+// dealt round-robin to the reactor threads, each serving its connections from its own epoll set (docs/protocol.md,
+// "Reactors"); without, they run on the thread pool over a NetworkStream.
 internal sealed class BinaryListener : IAsyncDisposable
 {
-    // Reactor threads; 0 runs connections on the thread pool. Set before Start.
-    public int ReactorThreads { get; init; }
-    // Pins reactor i to CPU i (modulo the CPU count), as the shards are pinned with --pin-threads.
-    public bool PinReactors { get; init; }
-    private Reactor[] _reactors = [];
-    private int _nextReactor;
+    // The reactors that serve connections (shared with the DynamoDB API); null runs them on the thread pool. Set
+    // before Start.
+    public ReactorGroup? Reactors { get; init; }
 
     private readonly BasaltDatabase _database;
     private readonly ILogger _logger;
@@ -80,37 +76,10 @@ internal sealed class BinaryListener : IAsyncDisposable
         }
     }
 
-    // The reactors' pinning failures (empty when not pinned or all pinned).
-    public IEnumerable<string> PinningErrors => _reactors.Select(r => r.PinningError).OfType<string>();
+    // The sockets each reactor serves now, this listener's and the DynamoDB API's (tests).
+    public int[] ReactorSocketCounts => Reactors is { } group ? [.. group.Reactors.Select(r => r.SocketCount)] : [];
 
-    public int ReactorCount => _reactors.Length;
-
-    // The sockets each reactor serves now (tests, metrics).
-    public int[] ReactorSocketCounts => [.. _reactors.Select(r => r.SocketCount)];
-
-    public void Start()
-    {
-        if (ReactorThreads > 0 && Epoll.IsSupported)
-        {
-            var reactors = new List<Reactor>();
-            try
-            {
-                for (int i = 0; i < ReactorThreads; i++)
-                {
-                    var r = new Reactor($"basalt-reactor-{i}", PinReactors ? i % Environment.ProcessorCount : null, _logger);
-                    reactors.Add(r);
-                    r.Start();
-                }
-            }
-            catch
-            {
-                foreach (var r in reactors) r.Dispose();
-                throw;
-            }
-            _reactors = [.. reactors];
-        }
-        _acceptLoop = Task.Run(AcceptLoopAsync);
-    }
+    public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
 
     private async Task AcceptLoopAsync()
     {
@@ -136,9 +105,9 @@ internal sealed class BinaryListener : IAsyncDisposable
                 break;
             }
             client.NoDelay = true;
-            if (_reactors.Length > 0)
+            if (Reactors is { } reactors)
             {
-                var transport = new ReactorSocket(_reactors[_nextReactor++ % _reactors.Length], client);
+                var transport = new ReactorSocket(reactors.Next(), client);
                 var connection = new BinaryConnection(transport, _database, _logger, InFlightMax);
                 lock (_connections) _connections.Add(connection);
                 // The frame loop starts on the reactor thread once the socket is registered there.
@@ -179,7 +148,6 @@ internal sealed class BinaryListener : IAsyncDisposable
         lock (_connections) open = [.. _connections];
         foreach (var c in open) c.Close();
         foreach (var c in open) await c.Completion;
-        foreach (var r in _reactors) r.Dispose();
         _stop.Dispose();
     }
 }

@@ -185,6 +185,11 @@ internal sealed class DynamoApiHandler(BasaltDatabase database, ILogger logger, 
 
     private async ValueTask RunAsync(string operation, ReadOnlyMemory<byte> body, Utf8JsonWriter json, HttpRequest http)
     {
+        // On a reactor thread (Reactors/ReactorTransport.cs) the single-item operations run where they are; anything
+        // that can take long (a Query or Scan page, batches, transactions, the control plane) moves to the thread pool,
+        // so that the reactor's other connections do not wait behind it.
+        if (Reactors.Reactor.IsReactorThread && operation is not ("GetItem" or "PutItem" or "DeleteItem" or "UpdateItem"))
+            await Task.Yield();
         switch (operation)
         {
             case "PutItem":

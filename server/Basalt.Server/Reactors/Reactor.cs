@@ -54,6 +54,13 @@ internal sealed unsafe class Reactor : IDisposable
 
     public bool IsCurrentThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
+    // True on any reactor's thread: code that may run long (a Scan page) moves itself to the thread pool there, since
+    // every other connection of the reactor waits while it runs.
+    public static bool IsReactorThread => t_isReactor;
+
+    [ThreadStatic]
+    private static bool t_isReactor;
+
     // Sockets registered now (reactor thread's count, read racily by tests and metrics).
     public int SocketCount => Volatile.Read(ref _socketCount);
     private int _socketCount;
@@ -106,6 +113,7 @@ internal sealed unsafe class Reactor : IDisposable
 
     private void Loop()
     {
+        t_isReactor = true;
         if (_pinToCpu is int cpu) PinningError = CpuAffinity.TryPinCurrentThread(cpu);
         _startedSignal!.Set();
         byte* events = stackalloc byte[EventsMax * 16];

@@ -361,10 +361,10 @@ public class BinaryServerTests
     [InlineData(0)]
     public async Task ReactorsAndThreadPoolServeTheSameRequests(int? reactors)
     {
-        await using var fx = await ServerFixture.StartAsync(new ServerOptions { InMemory = true, Shards = 2, BinaryReactors = reactors });
+        await using var fx = await ServerFixture.StartAsync(new ServerOptions { InMemory = true, Shards = 2, Reactors = reactors });
         await CreateAsync(fx.Server.Database);
         var listener = fx.Server.BinaryListener!;
-        Assert.Equal(reactors ?? 2, listener.ReactorCount);
+        Assert.Equal(reactors ?? 2, listener.Reactors?.Count ?? 0);
         var connections = new List<RawConnection>();
         try
         {
