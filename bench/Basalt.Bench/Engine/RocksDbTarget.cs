@@ -59,7 +59,7 @@ public sealed class RocksDbTarget : IKvTarget
 {
     private readonly DbOptions _options;
     private readonly BlockBasedTableOptions _tableOptions;
-    private readonly Cache _blockCache;
+    private readonly RocksDbSharp.Cache _blockCache;
     private readonly BloomFilterPolicy _bloom;
     private readonly WriteOptions _writeOptions;
     private readonly ReadOptions _readOptions;
@@ -77,7 +77,7 @@ public sealed class RocksDbTarget : IKvTarget
     {
         _groupCommitMs = groupCommitMs;
         _bloom = BloomFilterPolicy.Create(RocksDbTargetFactory.BloomBitsPerKey, false);
-        _blockCache = Cache.CreateLru(RocksDbTargetFactory.BlockCacheBytes);
+        _blockCache = RocksDbSharp.Cache.CreateLru(RocksDbTargetFactory.BlockCacheBytes);
         _tableOptions = new BlockBasedTableOptions()
             .SetFilterPolicy(_bloom)
             .SetBlockCache(_blockCache);
