@@ -20,10 +20,13 @@ public readonly record struct CacheMix(int GetPercent)
     }
 }
 
-// Everything the `cache` command was asked to run. Peers are the registry names of the targets Basalt is set against
-// (faster, memorycache, bitfaster); Basalt's CacheStore always runs and is the numerator of every ratio.
+// Everything the `cache` command was asked to run. Peers are the registry names of the caches measured beside Basalt's
+// CacheStore (faster, memorycache, bitfaster), which always runs and is the numerator of every ratio; Vs are the peers
+// that get a summary line (all of them in the report). The command, `cache --vs faster`, measures every peer
+// and prints FASTER's lines.
 public sealed record CacheBenchSettings(
     IReadOnlyList<string> Peers,
+    IReadOnlyList<string> Vs,
     double Seconds,
     int Keys,
     int ValueBytes,
@@ -40,11 +43,14 @@ public sealed record CacheBenchSettings(
 
     // The per-thread operation sequence is replayed in a loop; 4 Mi operations (16 MiB per thread) is long enough that a
     // zipfian or uniform sample of it looks like the distribution, and short enough to generate in a fraction of a second.
-    public int SequenceLength => 1 << 22;
+    // Tests shorten it; it must be a multiple of CacheLoop.SampleEvery.
+    public int SequenceLength { get; init; } = 1 << 22;
 
     public string? Validate()
     {
-        if (Peers.Count == 0) return "--vs: at least one peer";
+        if (Peers.Count == 0) return "--peers: at least one peer";
+        if (Vs.Count == 0) return "--vs: at least one peer";
+        if (Vs.FirstOrDefault(v => !Peers.Contains(v)) is string missing) return $"--vs: {missing} is not among --peers";
         if (Seconds is <= 0 or > 3600) return "--seconds: (0, 3600]";
         if (Keys is < 64 or > 100_000_000) return "--keys: 64 .. 100,000,000";
         if (ValueBytes is < 8 or > 1 << 20) return "--value-bytes: 8 .. 1 MiB (the first 8 bytes carry the key, for verification)";
@@ -52,6 +58,7 @@ public sealed record CacheBenchSettings(
         if (Mixes.Count == 0) return "--mixes: at least one, like 90/10";
         if (Distributions.Count == 0) return "--distributions: zipfian, uniform";
         if (Rounds is < 1 or > 100) return "--rounds: 1 .. 100";
+        if (SequenceLength < CacheLoop.SampleEvery || SequenceLength % CacheLoop.SampleEvery != 0) return "sequence length: a positive multiple of 64";
         return null;
     }
 

@@ -97,6 +97,8 @@ public static class CacheReport
         foreach (CacheCaseResult c in result.Cases)
             foreach (CacheTargetResult peer in c.Peers) Line(CacheRunner.Line(c, peer));
         Line("```");
+        Line();
+        Line($"stdout printed the lines of --vs {string.Join(",", s.Vs)}; the block above has every peer's.");
         return md.ToString();
     }
 

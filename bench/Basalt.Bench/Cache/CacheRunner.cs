@@ -60,7 +60,7 @@ public sealed record CacheBenchResult(
 // cache: created, preloaded with every key, measured for memory, then driven by the case's threads for warm-up plus
 // Seconds, then disposed. Only one cache exists at a time, so one cache's garbage and heap are never traced by a
 // collection that another cache's run pays for. Runs on the calling thread (the coordinator); benchmark threads are
-// dedicated threads started per run. Prints a summary line per case and peer as soon as the case is done.
+// dedicated threads started per run. Prints a summary line per case and peer of Vs as soon as the case is done.
 public sealed class CacheRunner(
     CacheBenchSettings settings, ICacheTargetFactory first, IReadOnlyList<ICacheTargetFactory> peers, TextWriter summary, TextWriter progress)
 {
@@ -94,7 +94,7 @@ public sealed class CacheRunner(
                     var result = new CacheCaseResult(@case, new CacheTargetResult(first.Name, rounds[first.Name]),
                         peers.Select(p => new CacheTargetResult(p.Name, rounds[p.Name])).ToList());
                     cases.Add(result);
-                    foreach (CacheTargetResult peer in result.Peers) summary.WriteLine(Line(result, peer));
+                    foreach (CacheTargetResult peer in result.Peers.Where(p => settings.Vs.Contains(p.Target))) summary.WriteLine(Line(result, peer));
                     summary.Flush();
                 }
                 data.ForgetSequences();
