@@ -42,4 +42,20 @@ public static class Limits
 
     // Immutable memtables waiting for flush before writers stall.
     public const int ImmutableMemtablesMax = 2;
+
+    // The cache store (Cache/): a key is at most the storage engine's key bound, so that a durable cache can keep any
+    // key it accepts; a DAX-style cache key (table name of up to 255 bytes, a 2048-byte partition key and a 1024-byte
+    // sort key, with type tags) fits twice.
+    public const int CacheKeyBytesMax = KeyBytesMax;
+
+    // A cached value: the storage engine's value bound less the 8-byte expiry a durable cache stores before the value.
+    // DynamoDB's largest item (400 KB) fits twice. A store keeps an entry only when it is at most
+    // CacheStore.MaxEntryBytes (half of a stripe's small queue: 838 KB with the default 256 MiB): a larger value is
+    // valid but not cached.
+    public const int CacheValueBytesMax = ValueBytesMax - 8;
+
+    // Bounds of CacheOptions.MaxBytes: below 64 KiB a stripe's small queue could not hold a useful entry; 1 TiB keeps
+    // every ring (at most 64 stripes) within the 16 GiB that an index slot's 31-bit offset in 8-byte units addresses.
+    public const long CacheBytesMin = 64L << 10;
+    public const long CacheBytesMax = 1L << 40;
 }
