@@ -73,7 +73,7 @@ public sealed unsafe class FasterTarget : CacheTarget<FasterTarget.Ops>
     }
 
     public override string DescribeState() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"entries {_store.EntryCount}, log tail {(_store.Log.TailAddress - _store.Log.BeginAddress) / (1024.0 * 1024.0):0} MiB, in memory from address {_store.Log.HeadAddress}");
+        $"hash-index entries {_store.EntryCount} (keys sharing a bucket and tag share one), log tail {(_store.Log.TailAddress - _store.Log.BeginAddress) / (1024.0 * 1024.0):0} MiB, in memory from address {_store.Log.HeadAddress}");
 
     public override void Dispose()
     {
