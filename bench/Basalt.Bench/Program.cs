@@ -11,6 +11,7 @@ namespace Basalt.Bench;
 //   model   the embedded DynamoDB API side by side with LiteDB; Markdown + summary lines
 //   micro   BenchmarkDotNet micro-benchmarks; every argument after `micro` goes to BenchmarkSwitcher unchanged
 //   load    YCSB-style load (DynamoDB JSON API, RESP; binary later): a running server, or Basalt's server vs dynalite
+//   cache   Basalt's cache store side by side with FASTER KV, MemoryCache and BitFaster.Caching; Markdown + CSV + PNG + summary lines
 //   cache-policy  trace simulation of cache eviction policies (hit ratios); perf-results/cache-policy.md
 //   compare Basalt's server and its peers (dynalite, Redis, Garnet) side by side in one run; Markdown + CSV + summary lines
 // Exit codes: 0 success, 1 the run failed (a target error, a failed read verification, a hang), 2 bad arguments.
@@ -29,6 +30,7 @@ public static class Program
         root.Subcommands.Add(Load.TransactionBench.Create());
         root.Subcommands.Add(Compare.CompareBench.Create(args));
         root.Subcommands.Add(Cache.PolicySimulation.Create(args));
+        root.Subcommands.Add(Cache.CacheBench.Create(args));
         root.Subcommands.Add(Micro.BinaryProtocolBenchmarks.ProbeCommand());
         return root.Parse(args).Invoke();
     }
